@@ -1,0 +1,17 @@
+"""Reflex configuration; any field can be overridden as REFLEX_<FIELD> in the environment."""
+
+import os
+
+import reflex as rx
+
+_port = int(os.environ.get("V4A_PORT", "8000"))
+
+config = rx.Config(
+    app_name="v4a_portal",
+    frontend_port=_port,
+    backend_port=_port,
+    api_url=os.environ.get("V4A_PUBLIC_URL", f"http://127.0.0.1:{_port}"),
+    telemetry_enabled=False,
+    show_built_with_reflex=False,
+    disable_plugins=["reflex.plugins.sitemap.SitemapPlugin"],
+)

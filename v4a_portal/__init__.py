@@ -1,0 +1,1 @@
+"""V4A Portal: operations portal for AI video ads."""

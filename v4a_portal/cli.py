@@ -1,0 +1,92 @@
+"""The command line: migrations, credit reconciliation, user tokens and roles, demo data."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from v4a_portal.db import session_scope
+from v4a_portal.services import accounts, demo, ledger, tokens
+from v4a_portal.services.errors import DomainError
+
+
+def _upgrade(_: argparse.Namespace) -> int:
+    from v4a_portal.migrate import upgrade
+
+    upgrade()
+    print("database is at the latest revision")
+    return 0
+
+
+def _reconcile(_: argparse.Namespace) -> int:
+    with session_scope() as session:
+        problems = ledger.reconcile(session)
+    if not problems:
+        print("ledger reconciles: every balance equals the sum of its entries")
+        return 0
+    print(f"{len(problems)} mismatch(es):", file=sys.stderr)
+    for p in problems:
+        print(f"  user {p.user_id}: {p.problem}", file=sys.stderr)
+    return 1
+
+
+def _token(args: argparse.Namespace) -> int:
+    with session_scope() as session:
+        user = accounts.by_email(session, args.email)
+        if user.disabled:
+            print(f"{args.email} is disabled", file=sys.stderr)
+            return 1
+        pair = tokens.issue(session, user)
+    print(json.dumps(pair.as_dict()))
+    return 0
+
+
+def _set_role(args: argparse.Namespace) -> int:
+    with session_scope() as session:
+        user = accounts.set_role(session, args.email, args.role)
+        print(f"{user.email} is now {user.role}")
+    return 0
+
+
+def _seed(_: argparse.Namespace) -> int:
+    created = demo.seed()
+    print(f"demo data: {created} users created" if created else "demo data already present")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m v4a_portal")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    db = sub.add_parser("db", help="database migrations").add_subparsers(dest="db", required=True)
+    db.add_parser("upgrade", help="migrate to the latest revision").set_defaults(func=_upgrade)
+
+    credits = sub.add_parser("credits", help="the credit ledger")
+    credits_sub = credits.add_subparsers(dest="credits", required=True)
+    credits_sub.add_parser("reconcile", help="check ledger invariants").set_defaults(
+        func=_reconcile
+    )
+
+    user = sub.add_parser("user", help="users").add_subparsers(dest="user", required=True)
+    token = user.add_parser("token", help="print an access and a refresh token as JSON")
+    token.add_argument("email")
+    token.set_defaults(func=_token)
+    role = user.add_parser("set-role", help="set a user's role")
+    role.add_argument("email")
+    role.add_argument("role", choices=["customer", "support", "analyst", "admin"])
+    role.set_defaults(func=_set_role)
+
+    sub.add_parser("seed-demo", help="fill an empty database with demo data").set_defaults(
+        func=_seed
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2

@@ -1,0 +1,227 @@
+"""SQLModel tables. Seed tables keep their names and columns; times are aware UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, CheckConstraint, Column, Index, Integer, Text
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Role(StrEnum):
+    customer = "customer"
+    support = "support"
+    analyst = "analyst"
+    admin = "admin"
+
+
+class LedgerKind(StrEnum):
+    signup_bonus = "signup_bonus"
+    daily_bonus = "daily_bonus"
+    script = "script"
+    video = "video"
+    refund = "refund"
+    purchase = "purchase"
+    subscription_grant = "subscription_grant"
+    staff_adjustment = "staff_adjustment"
+    chargeback = "chargeback"
+
+
+class VideoStatus(StrEnum):
+    pending = "pending"
+    processing = "processing"
+    completed = "completed"
+    failed = "failed"
+    canceled = "canceled"
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("credits >= 0", name="ck_users_credits_nonnegative"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, unique=True, index=True)
+    name: str | None = Field(default=None, max_length=200)
+    picture: str | None = Field(default=None, max_length=1000)
+    credits: int = Field(default=0)
+    is_subscriber: bool = Field(default=False)
+    subscription_expires_at: datetime | None = None
+    # A timestamp, not a date: the daily bonus has a 24-hour cooldown.
+    last_login_bonus_date: datetime | None = None
+    stripe_customer_id: str | None = Field(default=None, max_length=100, index=True)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    updated_at: datetime = Field(default_factory=utcnow)
+    role: str = Field(default=Role.customer.value, max_length=20, index=True)
+    oidc_subject: str | None = Field(default=None, max_length=255, unique=True)
+    subscription_plan: str | None = Field(default=None, max_length=40)
+    subscription_status: str | None = Field(default=None, max_length=40)
+    disabled: bool = Field(default=False)
+    last_login_at: datetime | None = None
+
+
+class UploadedImage(SQLModel, table=True):
+    __tablename__ = "uploaded_images"
+    __table_args__ = (Index("ix_uploaded_images_user_sha", "user_id", "sha256"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
+    file_path: str = Field(max_length=500)
+    storage_url: str = Field(max_length=1000)
+    created_at: datetime = Field(default_factory=utcnow)
+    content_type: str | None = Field(default=None, max_length=50)
+    width: int | None = None
+    height: int | None = None
+    size: int | None = None
+    sha256: str | None = Field(default=None, max_length=64)
+    original_filename: str | None = Field(default=None, max_length=255)
+
+
+class GeneratedScript(SQLModel, table=True):
+    __tablename__ = "generated_scripts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
+    image_id: int | None = Field(
+        default=None, foreign_key="uploaded_images.id", ondelete="SET NULL", index=True
+    )
+    script_text: str = Field(sa_column=Column(Text, nullable=False))
+    credits_used: int = Field(default=10)
+    created_at: datetime = Field(default_factory=utcnow)
+    product: str | None = Field(default=None, max_length=200)
+    audience: str | None = Field(default=None, max_length=200)
+    tone: str | None = Field(default=None, max_length=100)
+    language: str | None = Field(default=None, max_length=20)
+    target_duration: int | None = None
+    writer: str | None = Field(default=None, max_length=60)
+    parent_script_id: int | None = Field(
+        default=None, foreign_key="generated_scripts.id", ondelete="SET NULL", index=True
+    )
+
+
+class Video(SQLModel, table=True):
+    __tablename__ = "videos"
+    __table_args__ = (Index("ix_videos_status_created", "status", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
+    image_id: int | None = Field(
+        default=None, foreign_key="uploaded_images.id", ondelete="SET NULL", index=True
+    )
+    script_id: int | None = Field(
+        default=None, foreign_key="generated_scripts.id", ondelete="SET NULL", index=True
+    )
+    prompt: str = Field(default="", sa_column=Column(Text, nullable=False))
+    status: str = Field(default=VideoStatus.pending.value, max_length=20)
+    file_path: str | None = Field(default=None, max_length=500)
+    video_url: str | None = Field(default=None, max_length=1000)
+    model: str = Field(max_length=60)
+    duration: int
+    credits_used: int = Field(default=0)
+    celery_task_id: str | None = Field(default=None, max_length=100)  # the RQ job id
+    error_message: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow)
+    completed_at: datetime | None = None
+    progress: int = Field(default=0)
+    size: str | None = Field(default=None, max_length=20)
+    provider: str | None = Field(default=None, max_length=40)
+    provider_job_id: str | None = Field(default=None, max_length=200)
+    batch_id: str | None = Field(default=None, max_length=64, index=True)
+    attempts: int = Field(default=0)
+    error_code: str | None = Field(default=None, max_length=60)
+    thumbnail_url: str | None = Field(default=None, max_length=1000)
+    refunded_at: datetime | None = None
+
+
+class CreditLedger(SQLModel, table=True):
+    """One immutable row per balance change; the sum of deltas is the balance."""
+
+    __tablename__ = "credit_ledger"
+    __table_args__ = (Index("ix_credit_ledger_user_id_id", "user_id", "id"),)
+
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    )
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE")
+    delta: int
+    balance_after: int
+    kind: str = Field(max_length=30)
+    reference: str | None = Field(default=None, max_length=200)
+    idempotency_key: str = Field(max_length=200, unique=True)
+    actor_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    note: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Payment(SQLModel, table=True):
+    __tablename__ = "payments"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
+    stripe_checkout_session_id: str | None = Field(default=None, max_length=255, unique=True)
+    stripe_payment_intent_id: str | None = Field(default=None, max_length=255, index=True)
+    stripe_invoice_id: str | None = Field(default=None, max_length=255, unique=True)
+    product_code: str = Field(max_length=60)
+    amount_cents: int
+    currency: str = Field(default="usd", max_length=10)
+    credits: int = Field(default=0)
+    status: str = Field(default="pending", max_length=30)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class StripeEvent(SQLModel, table=True):
+    __tablename__ = "stripe_events"
+
+    id: str = Field(primary_key=True, max_length=255)
+    type: str = Field(max_length=100)
+    processed_at: datetime = Field(default_factory=utcnow)
+
+
+class RefreshToken(SQLModel, table=True):
+    """API refresh tokens: stored hashed, rotated on use, one family per sign-in."""
+
+    __tablename__ = "refresh_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    family_id: str = Field(max_length=64, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class WebSession(SQLModel, table=True):
+    """Browser sessions behind the HttpOnly cookie; revocable server-side."""
+
+    __tablename__ = "web_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+
+class AuditLog(SQLModel, table=True):
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int | None = Field(
+        default=None, foreign_key="users.id", ondelete="SET NULL", index=True
+    )
+    action: str = Field(max_length=60, index=True)
+    target_type: str = Field(max_length=40)
+    target_id: str | None = Field(default=None, max_length=60)
+    before: str | None = Field(default=None, sa_column=Column(Text))
+    after: str | None = Field(default=None, sa_column=Column(Text))
+    reason: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, index=True)

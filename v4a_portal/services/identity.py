@@ -1,0 +1,78 @@
+"""The OpenID Connect provider as seen by the services: discovery and ID-token checks.
+
+The browser flow (state, nonce, PKCE, code exchange) is authlib's, in api/auth.py.
+REST clients that already hold a Google ID token are checked here with PyJWT against
+the provider's published keys.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+from typing import Any
+
+import httpx
+import jwt
+
+from v4a_portal.services.accounts import Identity
+from v4a_portal.services.errors import Unauthorized, Unavailable
+from v4a_portal.settings import get_settings
+
+_METADATA_TTL = 3600.0
+_cache: dict[str, tuple[float, dict[str, Any]]] = {}
+
+
+def metadata() -> dict[str, Any]:
+    """The provider's discovery document, cached for an hour."""
+    url = get_settings().oidc_discovery_url
+    hit = _cache.get(url)
+    if hit and time.monotonic() - hit[0] < _METADATA_TTL:
+        return hit[1]
+    try:
+        response = httpx.get(url, timeout=10)
+        response.raise_for_status()
+        doc = response.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        raise Unavailable("The sign-in provider cannot be reached right now.") from exc
+    _cache[url] = (time.monotonic(), doc)
+    return doc
+
+
+@lru_cache(maxsize=8)
+def _jwks_client(jwks_uri: str) -> jwt.PyJWKClient:
+    return jwt.PyJWKClient(jwks_uri, cache_keys=True, lifespan=3600)
+
+
+def verify_id_token(id_token: str) -> Identity:
+    """Check signature (provider keys), audience (our client id), issuer and expiry."""
+    settings = get_settings()
+    doc = metadata()
+    try:
+        key = _jwks_client(doc["jwks_uri"]).get_signing_key_from_jwt(id_token)
+        claims = jwt.decode(
+            id_token,
+            key.key,
+            algorithms=doc.get("id_token_signing_alg_values_supported") or ["RS256"],
+            audience=settings.oidc_client_id,
+            issuer=doc["issuer"],
+            options={"require": ["exp", "iat", "sub", "aud", "iss"]},
+        )
+    except jwt.PyJWKClientConnectionError as exc:
+        raise Unavailable("The sign-in provider's keys cannot be fetched.") from exc
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthorized("The ID token has expired.", code="token_expired") from exc
+    except (jwt.InvalidTokenError, jwt.PyJWKClientError) as exc:
+        raise Unauthorized(f"The ID token is not valid: {exc}", code="invalid_token") from exc
+    return identity_from_claims(claims)
+
+
+def identity_from_claims(claims: dict[str, Any]) -> Identity:
+    email = claims.get("email")
+    if not email or claims.get("email_verified") is False:
+        raise Unauthorized("The provider did not vouch for an email address.", code="no_email")
+    return Identity(
+        subject=str(claims["sub"]),
+        email=str(email),
+        name=claims.get("name"),
+        picture=claims.get("picture"),
+    )
