@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Start the local OIDC provider, an RQ worker and the web process; Ctrl-C stops all three.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PORT="${V4A_PORT:-8000}"
+OIDC_PORT="${V4A_OIDC_PORT:-9400}"
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+if ! (exec 3<>"/dev/tcp/127.0.0.1/$OIDC_PORT") 2>/dev/null; then
+  .venv/bin/oidc-provider-mock --host 127.0.0.1 --port "$OIDC_PORT" --require-nonce true \
+    --user-claims '{"sub":"demo-customer","email":"customer@v4a.example","name":"Casey Customer"}' \
+    --user-claims '{"sub":"demo-admin","email":"admin@v4a.example","name":"Ada Admin"}' \
+    --user-claims '{"sub":"demo-support","email":"support@v4a.example","name":"Sam Support"}' \
+    --user-claims '{"sub":"demo-analyst","email":"analyst@v4a.example","name":"Ana Analyst"}' &
+  pids+=($!)
+fi
+.venv/bin/python -m jobs.worker &
+pids+=($!)
+
+echo "Portal:  http://127.0.0.1:$PORT   API docs: http://127.0.0.1:$PORT/api/docs"
+echo "OIDC:    http://127.0.0.1:$OIDC_PORT"
+V4A_PORT="$PORT" .venv/bin/reflex run --env prod --single-port --loglevel info
