@@ -11,4 +11,5 @@ from v4a_portal.settings import get_settings
 
 @lru_cache
 def get_redis() -> Redis:
-    return Redis.from_url(get_settings().redis_url, socket_connect_timeout=2, socket_timeout=5)
+    # No read timeout: RQ workers block on BLPOP for minutes.
+    return Redis.from_url(get_settings().redis_url, socket_connect_timeout=2)
