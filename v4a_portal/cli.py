@@ -49,6 +49,20 @@ def _set_role(args: argparse.Namespace) -> int:
     return 0
 
 
+def _storage_migrate(_: argparse.Namespace) -> int:
+    from v4a_portal.services import storage
+    from v4a_portal.services.storage import migrate
+
+    target = storage.gcs_storage()
+    with session_scope() as session:
+        report = migrate.run(session, storage.local_storage(), target)
+    print(
+        f"done: {len(report.copied)} copied, {report.skipped} already in the bucket, "
+        f"{report.urls_rewritten} URLs rewritten"
+    )
+    return 0
+
+
 def _seed(_: argparse.Namespace) -> int:
     created = demo.seed()
     print(f"demo data: {created} users created" if created else "demo data already present")
@@ -76,6 +90,14 @@ def build_parser() -> argparse.ArgumentParser:
     role.add_argument("email")
     role.add_argument("role", choices=["customer", "support", "analyst", "admin"])
     role.set_defaults(func=_set_role)
+
+    store = sub.add_parser("storage", help="media storage")
+    store_sub = store.add_subparsers(dest="storage", required=True)
+    store_migrate = store_sub.add_parser(
+        "migrate", help="copy local media to the bucket and rewrite stored URLs (rerunnable)"
+    )
+    store_migrate.add_argument("--to", choices=["gcs"], required=True)
+    store_migrate.set_defaults(func=_storage_migrate)
 
     sub.add_parser("seed-demo", help="fill an empty database with demo data").set_defaults(
         func=_seed

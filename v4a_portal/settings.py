@@ -41,6 +41,34 @@ class Settings(BaseSettings):
     signup_bonus: int = Field(50, alias="V4A_SIGNUP_BONUS")
     daily_bonus: int = Field(10, alias="V4A_DAILY_BONUS")
     daily_bonus_hours: int = Field(24, alias="V4A_DAILY_BONUS_HOURS")
+    script_credits: int = Field(10, alias="V4A_SCRIPT_CREDITS")
+
+    # Script writer: "auto" uses OpenAI when a key is set, else the local writer.
+    script_writer: str = Field("auto", alias="V4A_SCRIPT_WRITER", pattern="^(auto|local|openai)$")
+    openai_api_key: str = Field("", alias="OPENAI_API_KEY")
+    openai_base_url: str = Field("", alias="OPENAI_BASE_URL")
+    script_model: str = Field("gpt-4o", alias="V4A_SCRIPT_MODEL")
+    openai_timeout_seconds: float = Field(60.0, alias="V4A_OPENAI_TIMEOUT")
+    openai_max_retries: int = Field(2, alias="V4A_OPENAI_MAX_RETRIES")
+
+    # Media storage: "local" keeps files under data_dir/media, served by the web process at
+    # /media; "gcs" puts them in a bucket (credentials: Application Default Credentials).
+    storage_backend: str = Field("local", alias="V4A_STORAGE_BACKEND", pattern="^(local|gcs)$")
+    gcs_bucket_name: str = Field("", alias="GCS_BUCKET_NAME")
+    gcs_project: str = Field("", alias="GOOGLE_CLOUD_PROJECT")
+    # Public URLs need a bucket readable by allUsers; signed URLs work on a private bucket.
+    gcs_signed_urls: bool = Field(False, alias="V4A_GCS_SIGNED_URLS")
+    gcs_signed_url_minutes: int = Field(60, alias="V4A_GCS_SIGNED_URL_MINUTES", ge=1, le=10080)
+    # Where public object URLs point: GCS itself, a CDN in front of the bucket, or an emulator.
+    gcs_public_base_url: str = Field(
+        "https://storage.googleapis.com", alias="V4A_GCS_PUBLIC_BASE_URL"
+    )
+    # Files larger than one chunk go up as resumable uploads, one chunk in memory at a time.
+    gcs_chunk_kib: int = Field(8192, alias="V4A_GCS_CHUNK_KIB", ge=256, multiple_of=256)
+
+    # Product photo uploads.
+    max_upload_mb: int = Field(10, alias="V4A_MAX_UPLOAD_MB", ge=1)
+    max_image_megapixels: int = Field(40, alias="V4A_MAX_IMAGE_MEGAPIXELS", ge=1)
 
     @field_validator("admin_emails", mode="before")
     @classmethod
@@ -63,6 +91,14 @@ class Settings(BaseSettings):
     @property
     def secure_cookies(self) -> bool:
         return self.public_url.startswith("https://")
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
 
 
 @lru_cache

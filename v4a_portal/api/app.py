@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
-from v4a_portal.api import auth, errors, health, me, staff
+from v4a_portal.api import auth, errors, health, images, me, media, scripts, staff
 from v4a_portal.settings import get_settings
 
 
@@ -17,6 +17,8 @@ def create_api() -> FastAPI:
         docs_url="/api/docs",
         openapi_url="/api/openapi.json",
         redoc_url=None,
+        # Under /api like the rest: paths outside it belong to the Reflex pages.
+        swagger_ui_oauth2_redirect_url="/api/docs/oauth2-redirect",
     )
     # Holds only OAuth state/nonce/PKCE verifier between login and callback.
     api.add_middleware(
@@ -30,4 +32,7 @@ def create_api() -> FastAPI:
     errors.install(api)
     for router in (auth.router, me.router, staff.router, health.router):
         api.include_router(router)
+    api.include_router(images.router)
+    api.include_router(media.router)
+    api.include_router(scripts.router)
     return api

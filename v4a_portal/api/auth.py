@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from authlib.integrations.starlette_client import OAuth, OAuthError
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from v4a_portal.api.deps import DbSession
 from v4a_portal.db import session_scope
@@ -79,14 +81,11 @@ async def callback(request: Request) -> RedirectResponse:
         return _signin_error("provider_unavailable")
     next_path = safe_next(request.session.pop(NEXT_KEY, None))
     request.session.clear()
-    claims = token.get("userinfo") or {}
     try:
-        user = accounts.sign_in(identity.identity_from_claims(dict(claims)))
+        # Blocking database work off the event loop: SQLite may wait for its write lock.
+        cookie = await run_in_threadpool(_open_session, dict(token.get("userinfo") or {}))
     except DomainError as exc:
         return _signin_error(exc.code)
-    with session_scope() as session:
-        assert user.id is not None
-        cookie = sessions.start(session, user.id)
     response = RedirectResponse(next_path, status_code=303)
     settings = get_settings()
     response.set_cookie(
@@ -101,8 +100,16 @@ async def callback(request: Request) -> RedirectResponse:
     return response
 
 
+def _open_session(claims: dict[str, Any]) -> str:
+    """Find or create the user behind the claims; return a new session cookie value."""
+    user = accounts.sign_in(identity.identity_from_claims(claims))
+    assert user.id is not None
+    with session_scope() as session:
+        return sessions.start(session, user.id)
+
+
 @router.post("/logout", summary="End the browser session")
-async def logout(request: Request, session: DbSession) -> JSONResponse:
+def logout(request: Request, session: DbSession) -> JSONResponse:
     sessions.end(session, request.cookies.get(sessions.COOKIE_NAME))
     response = JSONResponse({"ok": True})
     response.delete_cookie(sessions.COOKIE_NAME, path="/")

@@ -45,6 +45,11 @@ def install(app: FastAPI) -> None:
         message = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
         return JSONResponse(error_body("invalid_input", message, details=details), 422)
 
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        # Starlette still re-raises after this response, so the traceback gets logged.
+        return JSONResponse(error_body("internal_error", "Something went wrong on our side."), 500)
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "error")

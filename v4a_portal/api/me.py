@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
-from v4a_portal.api.deps import CurrentUser, DbSession
+from v4a_portal.api.deps import CurrentUser, DbSession, PageNumber, PerPage
 from v4a_portal.api.schemas import LedgerPage, MeOut
 from v4a_portal.services import ledger
 
@@ -20,8 +20,8 @@ def me(user: CurrentUser) -> MeOut:
 def my_credits(
     user: CurrentUser,
     session: DbSession,
-    page: int = Query(1, ge=1),
-    per_page: int = Query(20, ge=1, le=100),
+    page: PageNumber = 1,
+    per_page: PerPage = 20,
 ) -> LedgerPage:
     assert user.id is not None
     rows, total = ledger.history(session, user.id, page=page, per_page=per_page)

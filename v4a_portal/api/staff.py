@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from v4a_portal.api.deps import DbSession, require
+from v4a_portal.api.deps import DbSession, PageNumber, PerPage, RowId, require
 from v4a_portal.api.schemas import LedgerPage, UserOut, UserPage
 from v4a_portal.models import User
 from v4a_portal.services import accounts, ledger
@@ -21,8 +21,8 @@ def list_users(
     q: str = Query("", max_length=200),
     sort: str = "created_at",
     order: str = Query("desc", pattern="^(asc|desc)$"),
-    page: int = Query(1, ge=1),
-    per_page: int = Query(20, ge=1, le=100),
+    page: PageNumber = 1,
+    per_page: PerPage = 20,
 ) -> UserPage:
     rows, total = accounts.list_users(
         session, query=q, sort=sort, descending=order == "desc", page=page, per_page=per_page
@@ -33,11 +33,11 @@ def list_users(
 
 @router.get("/users/{user_id}/credits", response_model=LedgerPage)
 def user_credits(
-    user_id: int,
+    user_id: RowId,
     _: Annotated[User, Depends(require("credits.view"))],
     session: DbSession,
-    page: int = Query(1, ge=1),
-    per_page: int = Query(20, ge=1, le=100),
+    page: PageNumber = 1,
+    per_page: PerPage = 20,
 ) -> LedgerPage:
     accounts.get(session, user_id)
     rows, total = ledger.history(session, user_id, page=page, per_page=per_page)

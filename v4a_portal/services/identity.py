@@ -43,15 +43,26 @@ def _jwks_client(jwks_uri: str) -> jwt.PyJWKClient:
     return jwt.PyJWKClient(jwks_uri, cache_keys=True, lifespan=3600)
 
 
+def _signing_key(id_token: str, jwks_uri: str) -> Any:
+    client = _jwks_client(jwks_uri)
+    if jwt.get_unverified_header(id_token).get("kid"):
+        return client.get_signing_key_from_jwt(id_token).key
+    # OIDC Core 10.1: a token may omit `kid` only when the provider publishes one key
+    # (the local dev provider does this; Google always sends a kid).
+    keys = client.get_signing_keys()
+    if len(keys) != 1:
+        raise jwt.InvalidTokenError("the token names no key and the provider has several")
+    return keys[0].key
+
+
 def verify_id_token(id_token: str) -> Identity:
     """Check signature (provider keys), audience (our client id), issuer and expiry."""
     settings = get_settings()
     doc = metadata()
     try:
-        key = _jwks_client(doc["jwks_uri"]).get_signing_key_from_jwt(id_token)
         claims = jwt.decode(
             id_token,
-            key.key,
+            _signing_key(id_token, doc["jwks_uri"]),
             algorithms=doc.get("id_token_signing_alg_values_supported") or ["RS256"],
             audience=settings.oidc_client_id,
             issuer=doc["issuer"],

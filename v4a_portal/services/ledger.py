@@ -9,14 +9,47 @@ unique idempotency key makes a replay fail at INSERT; `apply` turns that into
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from v4a_portal.db import session_scope
 from v4a_portal.models import CreditLedger, LedgerKind, User, utcnow
 from v4a_portal.services.errors import InsufficientCredits, InvalidInput, NotFound
+
+# Core statements on the tables, built once: building, cache-keying and running ORM
+# statements cost several times the CPU of the round trips themselves (bench/ledger.py).
+_users = User.__table__
+_entries = CreditLedger.__table__
+_COLUMNS = ("user_id", "delta", "kind", "reference", "idempotency_key", "actor_id", "note")
+_CHARGE = (
+    update(_users)
+    .where(_users.c.id == bindparam("user_id"), _users.c.credits + bindparam("delta") >= 0)
+    .values(
+        credits=_users.c.credits + bindparam("delta"),
+        updated_at=bindparam("now", type_=_users.c.updated_at.type),
+    )
+    .returning(_users.c.credits)
+)
+_RECORD = insert(_entries).returning(_entries.c.id)
+# PostgreSQL runs both as one statement (one round trip): the UPDATE feeds the INSERT,
+# which writes nothing when the UPDATE matched no row.
+_charged = _CHARGE.cte("charged")
+_CHARGE_AND_RECORD = (
+    insert(_entries)
+    .from_select(
+        [*_COLUMNS, "balance_after", "created_at"],
+        select(
+            *(bindparam(c, type_=_entries.c[c].type) for c in _COLUMNS),
+            _charged.c.credits,
+            bindparam("now", type_=_entries.c.created_at.type),
+        ),
+    )
+    .returning(_entries.c.id, _entries.c.balance_after)
+)
 
 
 class DuplicateKey(Exception):
@@ -67,43 +100,64 @@ def post(
     """Change the balance and write the ledger row in `session`'s transaction.
 
     Raises InsufficientCredits (balance unchanged) or DuplicateKey (after rolling
-    the session back, so whatever the caller did in this transaction is undone too).
+    the session back, so whatever the caller did in this transaction is undone too),
+    also when the key's first use already spent the credits a retry would need.
     """
     if delta == 0:
         raise InvalidInput("A credit change must not be zero.")
     if not key or len(key) > 200:
         raise InvalidInput("An idempotency key of 1-200 characters is required.")
     kind = LedgerKind(kind).value
-    balance = session.execute(
-        update(User)
-        .where(User.id == user_id, User.credits + delta >= 0)
-        .values(credits=User.credits + delta, updated_at=utcnow())
-        .returning(User.credits)
-    ).scalar_one_or_none()
-    if balance is None:
-        current = session.execute(select(User.credits).where(User.id == user_id)).scalar()
-        if current is None:
-            raise NotFound("No such user.")
-        raise InsufficientCredits(needed=-delta, balance=current)
-    row = CreditLedger(
-        user_id=user_id,
-        delta=delta,
-        balance_after=balance,
-        kind=kind,
-        reference=reference,
-        idempotency_key=key,
-        actor_id=actor_id,
-        note=note,
-    )
-    session.add(row)
+    # Flush first, as an ORM statement would, so the caller's pending rows come first.
+    session.flush()
+    values = {
+        "user_id": user_id,
+        "delta": delta,
+        "kind": kind,
+        "reference": reference,
+        "idempotency_key": key,
+        "actor_id": actor_id,
+        "note": note,
+        "now": utcnow(),
+    }
     try:
-        session.flush()
+        written = _charge_and_record(session, values)
     except IntegrityError as exc:
         session.rollback()
         if find(session, key) is None:
             raise
         raise DuplicateKey(key) from exc
-    return _entry(row)
+    if written is None:
+        current = session.execute(select(_users.c.credits).where(_users.c.id == user_id)).scalar()
+        if current is None:
+            raise NotFound("No such user.")
+        if find(session, key) is not None:
+            # A retry of a debit that already went through: a replay, not a refusal.
+            session.rollback()
+            raise DuplicateKey(key)
+        raise InsufficientCredits(needed=-delta, balance=current)
+    entry_id, balance = written
+    cached = session.identity_map.get(session.identity_key(User, user_id))
+    if cached is not None:
+        # Keep a User the caller holds in this session in step with the new balance.
+        set_committed_value(cached, "credits", balance)
+    return Entry(entry_id, user_id, delta, balance, kind, reference, key)
+
+
+def _charge_and_record(session: Session, values: dict[str, Any]) -> tuple[int, int] | None:
+    """(entry id, new balance), or None when the balance may not go below zero or
+    there is no such user."""
+    if session.get_bind().dialect.name == "postgresql":
+        row = session.execute(_CHARGE_AND_RECORD, values).one_or_none()
+        return None if row is None else (row[0], row[1])
+    # Only the UPDATE's own parameters: extra keys named like columns would be SET.
+    charge = {k: values[k] for k in ("user_id", "delta", "now")}
+    balance = session.execute(_CHARGE, charge).scalar_one_or_none()
+    if balance is None:
+        return None
+    row = {c: values[c] for c in _COLUMNS}
+    row.update(balance_after=balance, created_at=values["now"])
+    return session.execute(_RECORD, row).scalar_one(), balance
 
 
 def find(session: Session, key: str) -> CreditLedger | None:

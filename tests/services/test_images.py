@@ -1,0 +1,238 @@
+"""The photo service: what is stored is a clean re-encoding, duplicates, ownership, delete."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from tests import samples
+from tests.emulators.gcs import configured
+from tests.factories import funded_user
+from v4a_portal.db import session_scope
+from v4a_portal.models import GeneratedScript, UploadedImage, Video
+from v4a_portal.services import images, storage
+from v4a_portal.services.errors import InvalidInput, NotFound, TooLarge, UnsupportedMedia
+
+
+@pytest.fixture
+def media(sqlite_db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    with samples.fresh_media_dir(monkeypatch, tmp_path) as root:
+        yield root
+
+
+def save(user_id: int, data: bytes | Path | io.BytesIO, name: str = "photo.jpg") -> images.Saved:
+    with session_scope() as session:
+        return images.save_upload(session, user_id, name, data)
+
+
+def stored(image: UploadedImage) -> Image.Image:
+    return Image.open(io.BytesIO(storage.get_storage().read_bytes(image.file_path)))
+
+
+def image_count() -> int:
+    with session_scope() as session:
+        return int(session.execute(select(func.count()).select_from(UploadedImage)).scalar_one())
+
+
+@pytest.mark.parametrize(
+    ("data", "fmt", "content_type"),
+    [
+        (samples.jpeg(), "JPEG", "image/jpeg"),
+        (samples.png(mode="RGBA"), "PNG", "image/png"),
+        (samples.webp(), "WEBP", "image/webp"),
+    ],
+)
+def test_each_format_is_kept_and_described(
+    media: Path, data: bytes, fmt: str, content_type: str
+) -> None:
+    user = funded_user()
+    saved = save(user, data, name="My Shoe.bin")
+    image = saved.image
+    assert saved.created
+    assert (image.content_type, image.width, image.height) == (content_type, 64, 48)
+    assert image.original_filename == "My Shoe.bin"
+    ext = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}[fmt]
+    assert image.file_path.startswith(f"uploads/{user}/") and image.file_path.endswith(
+        f"_My_Shoe.{ext}"
+    )
+    assert image.storage_url == f"http://testserver/media/{image.file_path}"
+    on_disk = media / image.file_path
+    assert on_disk.is_file() and image.size == on_disk.stat().st_size
+    assert stored(image).format == fmt
+    assert stored(image).mode == ("RGBA" if fmt == "PNG" else "RGB")
+
+
+def test_sources_can_be_bytes_paths_or_streams(media: Path, tmp_path: Path) -> None:
+    user = funded_user()
+    path = tmp_path / "p.png"
+    path.write_bytes(samples.png((30, 20)))
+    assert save(user, path).image.width == 30
+    assert save(user, io.BytesIO(samples.jpeg((20, 30)))).image.height == 30
+    assert image_count() == 2
+
+
+def test_exif_orientation_is_applied_and_metadata_dropped(media: Path) -> None:
+    original = samples.exif_rotated_jpeg(orientation=6)
+    exif = Image.open(io.BytesIO(original)).getexif()
+    assert exif[0x0112] == 6 and exif.get_ifd(0x8825)  # the sample really carries GPS
+
+    image = save(funded_user(), original).image
+    clean = stored(image)
+    assert (image.width, image.height) == clean.size == (40, 80)  # was 80x40, turned upright
+    assert not clean.getexif() and "exif" not in clean.info
+    raw = storage.get_storage().read_bytes(image.file_path)
+    assert b"Exif" not in raw and b"TestCam" not in raw
+    # The red corner was top-left of the sensor image; orientation 6 puts it top-right.
+    red, right = clean.convert("RGB").getpixel((35, 2)), clean.convert("RGB").getpixel((2, 2))
+    assert red[0] > 200 and red[1] < 60, red
+    assert right[0] < 200 or right[1] > 60, right
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        samples.jpeg_plus_zip,
+        samples.png_with_html_text_chunk,
+        samples.png_with_html_after_end,
+        samples.jpeg_with_html_comment,
+        samples.jpeg_with_html_in_exif,
+    ],
+)
+def test_polyglots_are_stored_without_their_payload(media: Path, build) -> None:  # type: ignore[no-untyped-def]
+    data = build()
+    image = save(funded_user(), data).image
+    raw = storage.get_storage().read_bytes(image.file_path)
+    assert raw != data
+    assert samples.MARKER not in raw and b"PK\x03\x04" not in raw
+    assert stored(image).size == (64, 48)
+
+
+def test_same_bytes_twice_return_the_first_record(media: Path) -> None:
+    user, other = funded_user(), funded_user()
+    first = save(user, samples.jpeg(), name="a.jpg")
+    again = save(user, samples.jpeg(), name="renamed.jpg")
+    assert not again.created and again.image.id == first.image.id
+    assert again.image.original_filename == "a.jpg"
+    theirs = save(other, samples.jpeg())
+    assert theirs.created and theirs.image.id != first.image.id
+    assert first.image.sha256 == theirs.image.sha256  # hash of the bytes sent
+    assert image_count() == 2 and len(samples.files_under(media)) == 2
+
+
+def test_size_limit_is_configurable(media: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from v4a_portal.settings import get_settings
+
+    big = samples.encode(Image.effect_noise((800, 800), 100).convert("RGB"), "PNG")
+    assert len(big) > 1024 * 1024
+    monkeypatch.setenv("V4A_MAX_UPLOAD_MB", "1")
+    get_settings.cache_clear()
+    with pytest.raises(TooLarge) as caught:
+        save(funded_user(), big)
+    assert caught.value.code == "file_too_large" and "1 MB" in caught.value.message
+    assert image_count() == 0 and samples.files_under(media) == []
+
+
+def test_pixel_limit_is_checked_before_decoding(
+    media: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from v4a_portal.settings import get_settings
+
+    monkeypatch.setenv("V4A_MAX_IMAGE_MEGAPIXELS", "1")
+    get_settings.cache_clear()
+    with pytest.raises(TooLarge, match="1 megapixels"):
+        save(funded_user(), samples.jpeg_claiming(1001, 1000))  # the pixels are not there
+    assert save(funded_user(), samples.jpeg((1000, 1000))).created
+
+
+@pytest.mark.parametrize(
+    ("data", "error", "code"),
+    [
+        (b"", InvalidInput, "empty_file"),
+        (samples.HTML, UnsupportedMedia, "unsupported_image"),
+        (samples.apng(), UnsupportedMedia, "animated_image"),
+        (samples.png_claiming(100_000, 100_000), TooLarge, "too_many_pixels"),
+        (samples.png((300, 300))[:400], InvalidInput, "corrupt_image"),
+    ],
+)
+def test_rejections_leave_nothing(
+    media: Path, data: bytes, error: type[Exception], code: str
+) -> None:
+    with pytest.raises(error) as caught:
+        save(funded_user(), data)
+    assert caught.value.code == code  # type: ignore[attr-defined]
+    assert image_count() == 0 and samples.files_under(media) == []
+
+
+def test_a_failed_insert_removes_the_stored_file(media: Path) -> None:
+    with pytest.raises(Exception, match="FOREIGN KEY"):
+        save(987654, samples.jpeg())  # no such user
+    assert image_count() == 0 and samples.files_under(media) == []
+
+
+def test_ownership_listing_and_reading(media: Path) -> None:
+    user, other = funded_user(), funded_user()
+    ids = [save(user, samples.jpeg((10 + i, 10))).image.id for i in range(3)]
+    with session_scope() as session:
+        with pytest.raises(NotFound):
+            images.get_owned(session, other, ids[0])
+        with pytest.raises(NotFound):
+            images.delete(session, other, ids[0])
+        with pytest.raises(NotFound):
+            images.get_owned(session, user, 10**6)
+        page, total = images.list_for(session, user, page=1, per_page=2)
+        assert total == 3 and [i.id for i in page] == [ids[2], ids[1]]
+        page, _ = images.list_for(session, user, page=2, per_page=2)
+        assert [i.id for i in page] == [ids[0]]
+        assert images.list_for(session, other) == ([], 0)
+        mine = images.get_owned(session, user, ids[0])
+        assert Image.open(io.BytesIO(images.read_bytes(mine))).size == (10, 10)
+        assert images.url_for(mine) == mine.storage_url
+    assert len(samples.files_under(media)) == 3
+
+
+def test_delete_removes_the_file_and_keeps_scripts_and_videos(media: Path) -> None:
+    user = funded_user()
+    image = save(user, samples.jpeg()).image
+    with session_scope() as session:
+        script = GeneratedScript(user_id=user, image_id=image.id, script_text="Buy it.")
+        session.add(script)
+        session.flush()
+        video = Video(user_id=user, image_id=image.id, script_id=script.id, model="m", duration=4)
+        session.add(video)
+        session.flush()
+        script_id, video_id = script.id, video.id
+    assert (media / image.file_path).is_file()
+
+    with session_scope() as session:
+        images.delete(session, user, image.id)  # type: ignore[arg-type]
+
+    assert not (media / image.file_path).exists()
+    with session_scope() as session:
+        assert session.get(UploadedImage, image.id) is None
+        assert session.get(GeneratedScript, script_id).image_id is None  # type: ignore[union-attr]
+        assert session.get(Video, video_id).image_id is None  # type: ignore[union-attr]
+        with pytest.raises(NotFound):
+            images.delete(session, user, image.id)  # type: ignore[arg-type]
+
+
+def test_with_gcs_the_photo_goes_to_the_bucket(
+    media: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import httpx
+
+    with configured(monkeypatch) as emulator:
+        user = funded_user()
+        image = save(user, samples.exif_rotated_jpeg()).image
+        assert image.storage_url == f"{emulator.url}/{emulator.bucket}/{image.file_path}"
+        fetched = httpx.get(image.storage_url)
+        assert fetched.headers["content-type"] == "image/jpeg"
+        assert Image.open(io.BytesIO(fetched.content)).size == (40, 80)
+        assert samples.files_under(media) == []  # nothing local
+        with session_scope() as session:
+            images.delete(session, user, image.id)  # type: ignore[arg-type]
+        assert not storage.get_storage().exists(image.file_path)

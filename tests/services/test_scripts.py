@@ -1,0 +1,185 @@
+"""Scripts: the debit before the writer, the refund on failure, regenerate, edit, ownership."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.api.conftest import settings_env
+from tests.emulators.openai_api import OpenAIEmulator
+from tests.factories import funded_user
+from tests.samples import jpeg
+from v4a_portal.db import session_scope
+from v4a_portal.models import CreditLedger, GeneratedScript
+from v4a_portal.services import images, ledger, scripts
+from v4a_portal.services.errors import InsufficientCredits, InvalidInput, NotFound
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[OpenAIEmulator]:
+    server = OpenAIEmulator().start()
+    yield server
+    server.stop()
+
+
+def _image(user_id: int) -> int:
+    with session_scope() as session:
+        saved = images.save_upload(session, user_id, "mug.jpg", jpeg((160, 120)))
+        assert saved.image.id is not None
+        return saved.image.id
+
+
+def _state(user_id: int) -> tuple[int, int, list[str]]:
+    with session_scope() as session:
+        n = session.execute(
+            select(func.count()).select_from(GeneratedScript).where(
+                GeneratedScript.user_id == user_id)
+        ).scalar_one()
+        kinds = session.execute(
+            select(CreditLedger.kind).where(CreditLedger.user_id == user_id)
+            .order_by(CreditLedger.id)
+        ).scalars().all()
+        return ledger.balance(session, user_id), n, list(kinds)
+
+
+def test_generate_debits_and_stores_inputs(any_db: str) -> None:
+    user = funded_user(30)
+    image_id = _image(user)
+    result = scripts.generate(user, scripts.ScriptRequest(image_id, " Trail Mug ", "hikers",
+                                                          "calm", "en", 12))
+    assert result.credits_used == 10 and result.balance == 20
+    row = result.script
+    assert (row.product, row.audience, row.tone, row.language, row.target_duration) == (
+        "Trail Mug", "hikers", "calm", "en", 12)
+    assert row.writer == "local" and row.parent_script_id is None
+    assert "VIDEO PROMPT:" in row.script_text
+    assert _state(user) == (20, 1, ["purchase", "script"])
+
+
+def test_no_credits_no_script(sqlite_db: str) -> None:
+    user = funded_user(5)
+    image_id = _image(user)
+    with pytest.raises(InsufficientCredits):
+        scripts.generate(user, scripts.ScriptRequest(image_id, "Mug"))
+    assert _state(user) == (5, 0, ["purchase"])
+
+
+def test_other_users_image_is_not_found_and_costs_nothing(sqlite_db: str) -> None:
+    owner, other = funded_user(50), funded_user(50)
+    image_id = _image(owner)
+    with pytest.raises(NotFound):
+        scripts.generate(other, scripts.ScriptRequest(image_id, "Mug"))
+    assert _state(other) == (50, 0, ["purchase"])
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"product": ""}, {"product": "x" * 201}, {"language": "xx"}, {"target_duration": 7},
+        {"audience": "a" * 201}, {"tone": "t" * 101},
+    ],
+)
+def test_bad_input_costs_nothing(sqlite_db: str, bad: dict[str, object]) -> None:
+    user = funded_user(50)
+    fields = {"image_id": _image(user), "product": "Mug", **bad}
+    with pytest.raises(InvalidInput):
+        scripts.generate(user, scripts.ScriptRequest(**fields))  # type: ignore[arg-type]
+    assert _state(user) == (50, 0, ["purchase"])
+
+
+def _openai(emulator: OpenAIEmulator, **extra: str):  # type: ignore[no-untyped-def]
+    env = {"V4A_SCRIPT_WRITER": "openai", "OPENAI_API_KEY": "sk-test",
+           "OPENAI_BASE_URL": emulator.base_url, "V4A_OPENAI_TIMEOUT": "5"}
+    env.update(extra)
+    return settings_env(**env)
+
+
+def test_openai_writer_success_is_stored(any_db: str, emulator: OpenAIEmulator) -> None:
+    user = funded_user(20)
+    image_id = _image(user)
+    emulator.script("429", "ok")
+    with _openai(emulator):
+        result = scripts.generate(user, scripts.ScriptRequest(image_id, "Mug"))
+    assert result.script.writer == "openai:gpt-4o"
+    assert "Your mornings, upgraded." in result.script.script_text
+    assert _state(user) == (10, 1, ["purchase", "script"])
+
+
+@pytest.mark.parametrize(
+    ("behaviours", "extra"),
+    [
+        (("500", "500", "500"), {}),
+        (("timeout",), {"V4A_OPENAI_TIMEOUT": "0.5", "V4A_OPENAI_MAX_RETRIES": "0"}),
+        (("malformed",), {}),
+        (("refusal",), {}),
+    ],
+)
+def test_writer_failure_is_refunded_once(
+    sqlite_db: str, emulator: OpenAIEmulator, behaviours: tuple[str, ...],
+    extra: dict[str, str],
+) -> None:
+    user = funded_user(20)
+    image_id = _image(user)
+    emulator.script(*behaviours)
+    emulator.delay_seconds = 2.0
+    with _openai(emulator, **extra), pytest.raises(scripts.ScriptFailed) as caught:
+        scripts.generate(user, scripts.ScriptRequest(image_id, "Mug"))
+    assert "refunded" in caught.value.message
+    assert _state(user) == (20, 0, ["purchase", "script", "refund"])
+    with session_scope() as session:
+        assert ledger.reconcile(session) == []
+
+
+def test_regenerate_links_parent_and_edit_is_free(sqlite_db: str) -> None:
+    user = funded_user(30)
+    image_id = _image(user)
+    first = scripts.generate(user, scripts.ScriptRequest(image_id, "Mug", tone="luxury")).script
+    assert first.id is not None
+    second = scripts.regenerate(user, first.id).script
+    assert second.parent_script_id == first.id and second.tone == "luxury"
+    assert second.id is not None
+    third = scripts.regenerate(user, second.id).script
+    assert third.id is not None
+    with session_scope() as session:
+        chain = scripts.lineage(session, user, third.id)
+        assert [s.id for s in chain] == [first.id, second.id, third.id]
+        edited = first.script_text.replace("HOOK:", "HOOK: Hello!")
+        scripts.edit(session, user, first.id, edited)
+    with session_scope() as session:
+        assert session.get(GeneratedScript, first.id).script_text == edited  # type: ignore[union-attr]
+        with pytest.raises(InvalidInput):
+            scripts.edit(session, user, first.id, "no structure at all")
+        with pytest.raises(InvalidInput):
+            scripts.edit(session, user, first.id, "   ")
+    assert _state(user)[0] == 0  # three scripts, the edit free
+
+
+def test_others_cannot_read_edit_or_regenerate(sqlite_db: str) -> None:
+    owner, other = funded_user(30), funded_user(30)
+    script = scripts.generate(owner, scripts.ScriptRequest(_image(owner), "Mug")).script
+    assert script.id is not None
+    with session_scope() as session:
+        with pytest.raises(NotFound):
+            scripts.get_owned(session, other, script.id)
+        with pytest.raises(NotFound):
+            scripts.edit(session, other, script.id, script.script_text)
+        assert scripts.list_for(session, other) == ([], 0)
+    with pytest.raises(NotFound):
+        scripts.regenerate(other, script.id)
+    assert _state(other) == (30, 0, ["purchase"])
+
+
+def test_deleting_the_photo_keeps_scripts(sqlite_db: str) -> None:
+    user = funded_user(20)
+    image_id = _image(user)
+    script = scripts.generate(user, scripts.ScriptRequest(image_id, "Mug")).script
+    with session_scope() as session:
+        images.delete(session, user, image_id)
+    with session_scope() as session:
+        kept = session.get(GeneratedScript, script.id)
+        assert kept is not None and kept.image_id is None
+    with pytest.raises(InvalidInput):
+        scripts.regenerate(user, script.id)  # type: ignore[arg-type]
+    assert _state(user)[0] == 10

@@ -1,0 +1,130 @@
+"""Migrations on SQLite and PostgreSQL: up, matching the models, down, and the DB-level rules."""
+
+from __future__ import annotations
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import delete, func, insert, inspect, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import SQLModel
+
+from v4a_portal import migrate
+from v4a_portal.db import get_engine, session_scope
+from v4a_portal.models import (
+    CreditLedger,
+    GeneratedScript,
+    UploadedImage,
+    User,
+    Video,
+)
+from v4a_portal.services import ledger
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_db(request: pytest.FixtureRequest) -> str:
+    return request.getfixturevalue("empty_sqlite" if request.param == "sqlite" else "empty_pg")
+
+
+def _tables() -> set[str]:
+    with get_engine().connect() as conn:
+        return set(inspect(conn).get_table_names())
+
+
+def test_upgrade_matches_models_and_downgrade_removes_everything(empty_db: str) -> None:
+    model_tables = set(SQLModel.metadata.tables)
+    assert not _tables() & model_tables
+
+    migrate.upgrade()
+    assert model_tables <= _tables()
+    with get_engine().connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, SQLModel.metadata) == []
+    # The same check `alembic check` runs; raises if autogenerate would emit anything.
+    command.check(migrate.alembic_config())
+
+    migrate.downgrade()
+    assert not _tables() & model_tables
+    # And back up again: the downgrade left nothing behind that blocks a re-run.
+    migrate.upgrade()
+    assert model_tables <= _tables()
+
+
+def _lineage() -> dict[str, int]:
+    """A user with an image, a script from it, a video from both, and a ledger row."""
+    with session_scope() as session:
+        user = User(email="owner@test.example")
+        session.add(user)
+        session.flush()
+        assert user.id is not None
+        image = UploadedImage(user_id=user.id, file_path="a.png", storage_url="/m/a.png")
+        session.add(image)
+        session.flush()
+        script = GeneratedScript(user_id=user.id, image_id=image.id, script_text="Buy it.")
+        session.add(script)
+        session.flush()
+        video = Video(
+            user_id=user.id, image_id=image.id, script_id=script.id, model="draft", duration=4
+        )
+        session.add(video)
+        session.flush()
+        ledger.post(session, user_id=user.id, delta=50, kind="signup_bonus", key="signup:t")
+        ids = {"user": user.id, "image": image.id, "script": script.id, "video": video.id}
+    return {k: int(v or 0) for k, v in ids.items()}
+
+
+def test_on_delete_rules(any_db: str) -> None:
+    ids = _lineage()
+    # Core deletes, so the database's ON DELETE rules act, not ORM cascades.
+    with session_scope() as session:
+        session.execute(delete(UploadedImage).where(UploadedImage.id == ids["image"]))
+    with session_scope() as session:
+        script = session.get(GeneratedScript, ids["script"])
+        video = session.get(Video, ids["video"])
+        assert script is not None and script.image_id is None
+        assert video is not None and video.image_id is None
+        assert video.script_id == ids["script"]
+
+    with session_scope() as session:
+        session.execute(delete(GeneratedScript).where(GeneratedScript.id == ids["script"]))
+    with session_scope() as session:
+        video = session.get(Video, ids["video"])
+        assert video is not None and video.script_id is None
+
+    with session_scope() as session:
+        session.execute(
+            insert(UploadedImage).values(user_id=ids["user"], file_path="b", storage_url="/b")
+        )
+        session.execute(
+            insert(GeneratedScript).values(user_id=ids["user"], script_text="x", credits_used=10)
+        )
+    with session_scope() as session:
+        session.execute(delete(User).where(User.id == ids["user"]))
+    with session_scope() as session:
+        for model in (UploadedImage, GeneratedScript, Video, CreditLedger):
+            count = session.execute(select(func.count()).select_from(model)).scalar_one()
+            assert count == 0, model.__tablename__
+
+
+def test_credits_check_rejects_negative_update(any_db: str) -> None:
+    ids = _lineage()
+    with pytest.raises(IntegrityError), session_scope() as session:
+        session.execute(text("UPDATE users SET credits = -1 WHERE id = :id"), {"id": ids["user"]})
+    with session_scope() as session:
+        assert (
+            session.execute(select(User.credits).where(User.id == ids["user"])).scalar_one() == 50
+        )
+        # Zero is allowed: the constraint is >= 0, not > 0.
+        session.execute(update(User).where(User.id == ids["user"]).values(credits=0))
+
+
+def test_idempotency_key_is_unique(any_db: str) -> None:
+    ids = _lineage()
+    row = {"user_id": ids["user"], "delta": 1, "balance_after": 51, "kind": "purchase"}
+    with pytest.raises(IntegrityError), session_scope() as session:
+        session.execute(insert(CreditLedger).values(**row, idempotency_key="signup:t"))
+    with session_scope() as session:
+        session.execute(insert(CreditLedger).values(**row, idempotency_key="fresh"))
+        keys = session.execute(select(CreditLedger.idempotency_key)).scalars().all()
+    assert sorted(keys) == ["fresh", "signup:t"]

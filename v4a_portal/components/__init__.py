@@ -1,0 +1,1 @@
+"""Reusable UI: the page frame, header and small widgets shared by pages."""

@@ -1,0 +1,28 @@
+"""Every path the UI links or redirects to, so a route is spelled once."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+INDEX = "/"
+SIGNIN = "/signin"
+ACCOUNT = "/account"
+CONSOLE_USERS = "/console/users"
+
+# FastAPI routes mounted next to the UI (v4a_portal/api/auth.py).
+GOOGLE_LOGIN = "/api/v1/auth/google/login"
+LOGOUT = "/api/v1/auth/logout"
+
+
+def signin(next_path: str | None = None) -> str:
+    """The sign-in page, coming back to `next_path` afterwards."""
+    return f"{SIGNIN}?{urlencode({'next': next_path})}" if next_path else SIGNIN
+
+
+def google_login(next_path: str) -> str:
+    return f"{GOOGLE_LOGIN}?{urlencode({'next': next_path})}"
+
+
+def account(notice: str | None = None) -> str:
+    """The account page, optionally showing one of `messages.NOTICES`."""
+    return f"{ACCOUNT}?{urlencode({'notice': notice})}" if notice else ACCOUNT

@@ -1,0 +1,243 @@
+"""Ad scripts: generate (paid), regenerate (paid, linked to its parent), edit (free), list.
+
+Credits are debited before the writer runs, in a transaction of their own, so parallel
+requests can never spend more than the balance; a writer failure refunds that debit
+exactly once (the refund's idempotency key is derived from the debit's).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from v4a_portal.db import session_scope
+from v4a_portal.models import GeneratedScript, LedgerKind
+from v4a_portal.providers import script_format
+from v4a_portal.providers.script_writer import Brief, ScriptWriter, WriterError
+from v4a_portal.providers.script_writers import writer_for
+from v4a_portal.services import images, ledger
+from v4a_portal.services.errors import DomainError, InvalidInput, NotFound
+from v4a_portal.settings import get_settings
+
+LANGUAGES = {"en", "es", "fr", "de", "it", "pt", "nl", "ja"}
+DURATIONS = {4, 6, 8, 12, 15, 20, 30}
+MAX_TEXT = 10_000
+
+
+class ScriptFailed(DomainError):
+    """The writer failed; the credits were refunded."""
+
+    code, status = "script_failed", 503
+
+
+@dataclass(frozen=True)
+class ScriptRequest:
+    image_id: int
+    product: str
+    audience: str | None = None
+    tone: str | None = None
+    language: str = "en"
+    target_duration: int = 8
+
+    def checked(self) -> ScriptRequest:
+        product = (self.product or "").strip()
+        if not 1 <= len(product) <= 200:
+            raise InvalidInput("Product name must be 1-200 characters.")
+        if self.audience and len(self.audience) > 200:
+            raise InvalidInput("Audience must be at most 200 characters.")
+        if self.tone and len(self.tone) > 100:
+            raise InvalidInput("Tone must be at most 100 characters.")
+        language = (self.language or "en").strip().lower()
+        if language not in LANGUAGES:
+            raise InvalidInput(f"Language must be one of {sorted(LANGUAGES)}.")
+        if self.target_duration not in DURATIONS:
+            raise InvalidInput(f"Target duration must be one of {sorted(DURATIONS)} seconds.")
+        return ScriptRequest(
+            self.image_id,
+            product,
+            (self.audience or "").strip() or None,
+            (self.tone or "").strip() or None,
+            language,
+            self.target_duration,
+        )
+
+
+@dataclass(frozen=True)
+class Generated:
+    script: GeneratedScript
+    credits_used: int
+    balance: int
+
+
+def generate(
+    user_id: int,
+    request: ScriptRequest,
+    *,
+    parent_script_id: int | None = None,
+    writer: ScriptWriter | None = None,
+) -> Generated:
+    """Debit, write, store. Raises InsufficientCredits (nothing spent) or ScriptFailed
+    (refunded)."""
+    request = request.checked()
+    with session_scope() as session:
+        image = images.get_owned(session, user_id, request.image_id)
+        image_bytes = images.read_bytes(image)
+        content_type = image.content_type or "image/jpeg"
+    price = get_settings().script_credits
+    debit_key = f"script:{user_id}:{uuid.uuid4().hex}"
+    ledger.apply(
+        user_id=user_id,
+        delta=-price,
+        kind=LedgerKind.script,
+        key=debit_key,
+        reference=f"image:{request.image_id}",
+    )
+    writer = writer or writer_for(get_settings())
+    brief = Brief(
+        request.product,
+        request.audience,
+        request.tone,
+        request.language,
+        request.target_duration,
+        image_bytes,
+        content_type,
+    )
+    try:
+        script = writer.write(brief)
+    except WriterError as exc:
+        refund = _refund(user_id, debit_key, price, exc.code)
+        raise ScriptFailed(
+            f"{exc.message} Your {price} credits were refunded (balance {refund.balance_after}).",
+            code=exc.code,
+        ) from exc
+    except Exception:
+        _refund(user_id, debit_key, price, "writer_crashed")
+        raise
+    try:
+        return _store(user_id, request, script, writer.name, price, parent_script_id)
+    except Exception:
+        _refund(user_id, debit_key, price, "store_failed")
+        raise
+
+
+def _store(
+    user_id: int,
+    request: ScriptRequest,
+    script: script_format.AdScript,
+    writer_name: str,
+    price: int,
+    parent_script_id: int | None,
+) -> Generated:
+    with session_scope() as session:
+        row = GeneratedScript(
+            user_id=user_id,
+            image_id=request.image_id,
+            script_text=script_format.render(script),
+            credits_used=price,
+            product=request.product,
+            audience=request.audience,
+            tone=request.tone,
+            language=request.language,
+            target_duration=request.target_duration,
+            writer=writer_name,
+            parent_script_id=parent_script_id,
+        )
+        session.add(row)
+        session.flush()
+        session.refresh(row)
+        return Generated(row, price, ledger.balance(session, user_id))
+
+
+def _refund(user_id: int, debit_key: str, price: int, why: str) -> ledger.Entry:
+    return ledger.apply(
+        user_id=user_id,
+        delta=price,
+        kind=LedgerKind.refund,
+        key=f"refund:{debit_key}",
+        reference=f"script-request:{debit_key.rsplit(':', 1)[-1]}",
+        note=why[:500],
+    )
+
+
+def get_owned(session: Session, user_id: int, script_id: int) -> GeneratedScript:
+    row = session.get(GeneratedScript, script_id)
+    if row is None or row.user_id != user_id:
+        raise NotFound("No such script.")
+    return row
+
+
+def regenerate(user_id: int, script_id: int, *, writer: ScriptWriter | None = None) -> Generated:
+    """A new paid script from the same inputs, linked to the one it replaces."""
+    with session_scope() as session:
+        parent = get_owned(session, user_id, script_id)
+        if parent.image_id is None:
+            raise InvalidInput("The photo of this script was deleted; upload it again.")
+        request = ScriptRequest(
+            parent.image_id,
+            parent.product or "product",
+            parent.audience,
+            parent.tone,
+            parent.language or "en",
+            parent.target_duration or 8,
+        )
+    return generate(user_id, request, parent_script_id=script_id, writer=writer)
+
+
+def edit(session: Session, user_id: int, script_id: int, text: str) -> GeneratedScript:
+    """Editing is free; the text must keep the script grammar so videos can use it."""
+    row = get_owned(session, user_id, script_id)
+    text = (text or "").strip()
+    if not text or len(text) > MAX_TEXT:
+        raise InvalidInput(f"A script must be 1-{MAX_TEXT} characters.")
+    if script_format.parse(text) is None:
+        raise InvalidInput(
+            "Keep the HOOK:, SCENE n (Ns):, ON-SCREEN:, CTA: and VIDEO PROMPT: lines "
+            "so the video steps can read the script."
+        )
+    row.script_text = text
+    session.add(row)
+    session.flush()
+    return row
+
+
+def list_for(
+    session: Session,
+    user_id: int,
+    *,
+    image_id: int | None = None,
+    page: int = 1,
+    per_page: int = 20,
+) -> tuple[list[GeneratedScript], int]:
+    where = [GeneratedScript.user_id == user_id]
+    if image_id is not None:
+        where.append(GeneratedScript.image_id == image_id)
+    per_page = min(max(per_page, 1), 100)
+    total = session.execute(
+        select(func.count()).select_from(GeneratedScript).where(*where)
+    ).scalar_one()
+    rows = (
+        session.execute(
+            select(GeneratedScript)
+            .where(*where)
+            .order_by(GeneratedScript.id.desc())
+            .offset((max(page, 1) - 1) * per_page)
+            .limit(per_page)
+        )
+        .scalars()
+        .all()
+    )
+    return list(rows), int(total)
+
+
+def lineage(session: Session, user_id: int, script_id: int) -> list[GeneratedScript]:
+    """The script and its ancestors, oldest first."""
+    chain: list[GeneratedScript] = []
+    current: GeneratedScript | None = get_owned(session, user_id, script_id)
+    while current is not None and len(chain) < 50:
+        chain.append(current)
+        parent_id = current.parent_script_id
+        current = session.get(GeneratedScript, parent_id) if parent_id else None
+    return list(reversed(chain))

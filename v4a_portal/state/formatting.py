@@ -1,0 +1,23 @@
+"""How numbers and times read in the UI. Times are stored in UTC and shown in UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; they were written as UTC.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def timestamp(value: datetime | None) -> str:
+    return _utc(value).strftime("%b %-d, %Y · %H:%M UTC") if value else ""
+
+
+def day(value: datetime | None) -> str:
+    return _utc(value).strftime("%b %-d, %Y") if value else ""
+
+
+def signed(delta: int) -> str:
+    """+50 / −10, with a real minus sign."""
+    return f"+{delta:,}" if delta > 0 else f"−{-delta:,}"
