@@ -13,5 +13,10 @@ config = rx.Config(
     api_url=os.environ.get("V4A_PUBLIC_URL", f"http://127.0.0.1:{_port}"),
     telemetry_enabled=False,
     show_built_with_reflex=False,
-    disable_plugins=["reflex.plugins.sitemap.SitemapPlugin"],
+    plugins=[
+        rx.plugins.RadixThemesPlugin(
+            theme=rx.theme(accent_color="indigo", gray_color="slate", radius="medium")
+        )
+    ],
+    disable_plugins=[rx.plugins.SitemapPlugin],
 )

@@ -32,7 +32,10 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     connectable = config.attributes.get("connection")
     if connectable is None:
-        engine = make_engine(get_settings().db_url)
+        settings = get_settings()
+        if settings.db_url.startswith("sqlite"):
+            settings.data_dir.mkdir(parents=True, exist_ok=True)  # a fresh machine has none
+        engine = make_engine(settings.db_url)
         with engine.connect() as connection:
             _run(connection)
         engine.dispose()

@@ -70,6 +70,20 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(10, alias="V4A_MAX_UPLOAD_MB", ge=1)
     max_image_megapixels: int = Field(40, alias="V4A_MAX_IMAGE_MEGAPIXELS", ge=1)
 
+    # Video prices in credits per second of each clip (DESIGN.md: 10 standard, 30 pro, 1 draft).
+    price_standard_per_second: int = Field(10, alias="V4A_PRICE_STANDARD_PER_SECOND", ge=0)
+    price_pro_per_second: int = Field(30, alias="V4A_PRICE_PRO_PER_SECOND", ge=0)
+    price_draft_per_second: int = Field(1, alias="V4A_PRICE_DRAFT_PER_SECOND", ge=0)
+    max_clips_per_request: int = Field(9, alias="V4A_MAX_CLIPS", ge=1, le=50)
+    # Veo on Vertex AI: on when a project is set (GOOGLE_CLOUD_PROJECT); base URL for tests.
+    veo_enabled: bool | None = Field(None, alias="V4A_VEO_ENABLED")
+    veo_location: str = Field("us-central1", alias="V4A_VEO_LOCATION")
+    veo_base_url: str = Field("", alias="V4A_VEO_BASE_URL")
+    # OpenAI Videos (Sora) was removed from OpenAI's API on 2026-09-24: off unless a
+    # compatible endpoint is configured.
+    sora_base_url: str = Field("", alias="V4A_SORA_BASE_URL")
+    sora_api_key: str = Field("", alias="V4A_SORA_API_KEY")
+
     @field_validator("admin_emails", mode="before")
     @classmethod
     def _split_emails(cls, value: object) -> object:

@@ -5,7 +5,5 @@ import reflex as rx
 from v4a_portal import pages  # noqa: F401  (importing registers every page)
 from v4a_portal.api.app import create_api
 
-app = rx.App(
-    api_transformer=create_api(),
-    theme=rx.theme(accent_color="indigo", gray_color="slate", radius="medium", scaling="100%"),
-)
+# The theme lives in rxconfig.py (RadixThemesPlugin).
+app = rx.App(api_transformer=create_api())

@@ -19,7 +19,7 @@ from tests.api.conftest import (
     start_login,
 )
 from tests.conftest import free_port
-from v4a_portal.api.auth import safe_next
+from v4a_portal.services.redirects import safe_next
 
 
 def assert_signin_error(response: httpx.Response, code: str) -> None:

@@ -527,6 +527,10 @@ def test_exif_rotation_applied_and_gps_gone(
 def test_a_valid_jpeg_with_a_zip_appended_is_stored_without_it(
     api_client: TestClient, media: Path, user: User
 ) -> None:
+    """Polyglots: a file that is first of all a valid JPEG/PNG/WebP (payload appended, or in a
+    comment/text chunk/EXIF) is accepted, because what is stored and served is the re-encoded
+    pixels only. One that is first something else (GIFAR, HTML then JPEG) is refused above.
+    tests/services/test_images.py checks the other accepted kinds."""
     polyglot = samples.jpeg_plus_zip()
     response = upload(api_client, user, polyglot, "a.jpg")
     assert response.status_code == 201

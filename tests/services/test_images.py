@@ -25,6 +25,13 @@ def media(sqlite_db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> It
         yield root
 
 
+@pytest.fixture
+def media_any_db(any_db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    """Like `media`, once on SQLite and once on PostgreSQL."""
+    with samples.fresh_media_dir(monkeypatch, tmp_path) as root:
+        yield root
+
+
 def save(user_id: int, data: bytes | Path | io.BytesIO, name: str = "photo.jpg") -> images.Saved:
     with session_scope() as session:
         return images.save_upload(session, user_id, name, data)
@@ -174,7 +181,8 @@ def test_a_failed_insert_removes_the_stored_file(media: Path) -> None:
     assert image_count() == 0 and samples.files_under(media) == []
 
 
-def test_ownership_listing_and_reading(media: Path) -> None:
+def test_ownership_listing_and_reading(media_any_db: Path) -> None:
+    media = media_any_db
     user, other = funded_user(), funded_user()
     ids = [save(user, samples.jpeg((10 + i, 10))).image.id for i in range(3)]
     with session_scope() as session:
@@ -195,7 +203,8 @@ def test_ownership_listing_and_reading(media: Path) -> None:
     assert len(samples.files_under(media)) == 3
 
 
-def test_delete_removes_the_file_and_keeps_scripts_and_videos(media: Path) -> None:
+def test_delete_removes_the_file_and_keeps_scripts_and_videos(media_any_db: Path) -> None:
+    media = media_any_db
     user = funded_user()
     image = save(user, samples.jpeg()).image
     with session_scope() as session:

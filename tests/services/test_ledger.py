@@ -121,9 +121,10 @@ def test_unknown_user(any_db: str) -> None:
     for delta in (10, -10):
         with pytest.raises(NotFound):
             ledger.apply(user_id=987654, delta=delta, kind="purchase", key=f"ghost{delta}")
-    with session_scope() as session, pytest.raises(NotFound):
-        ledger.balance(session, 987654)
+    with session_scope() as session:
         assert ledger.find(session, "ghost10") is None
+        with pytest.raises(NotFound):
+            ledger.balance(session, 987654)
 
 
 def test_history_is_paginated_newest_first(any_db: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from authlib.integrations.starlette_client import OAuth, OAuthError
 from fastapi import APIRouter, Request
@@ -16,6 +16,7 @@ from v4a_portal.api.deps import DbSession
 from v4a_portal.db import session_scope
 from v4a_portal.services import accounts, identity, sessions, tokens
 from v4a_portal.services.errors import DomainError
+from v4a_portal.services.redirects import safe_next
 from v4a_portal.settings import get_settings
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -39,16 +40,6 @@ def _oauth(discovery_url: str, client_id: str, client_secret: str) -> OAuth:
 def _client():  # type: ignore[no-untyped-def]
     s = get_settings()
     return _oauth(s.oidc_discovery_url, s.oidc_client_id, s.oidc_client_secret).google
-
-
-def safe_next(value: str | None) -> str:
-    """Only local absolute paths: no scheme, no host, no `//` or backslash tricks."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
-        return "/"
-    parts = urlsplit(value)
-    if parts.scheme or parts.netloc or any(ord(c) < 32 for c in value):
-        return "/"
-    return value
 
 
 def _signin_error(code: str) -> RedirectResponse:

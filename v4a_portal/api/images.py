@@ -71,9 +71,6 @@ async def upload_image(
     request: Request, response: Response, user: CurrentUser, session: DbSession
 ) -> ImageOut:
     assert user.id is not None
-    # Signing in opened a transaction; end it before the body streams in, which can take a
-    # while (and on SQLite every transaction holds the database's write lock).
-    session.commit()
     upload = await read_file_field(request, "file", get_settings().max_upload_bytes)
     try:
         saved = await run_in_threadpool(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from v4a_portal.api.deps import CurrentUser, DbSession
+from v4a_portal.api.deps import CurrentUser, DbSession, PageNumber, PerPage, RowId
 from v4a_portal.models import GeneratedScript
 from v4a_portal.services import scripts
 
@@ -30,7 +30,7 @@ class ScriptEdit(BaseModel):
 class ScriptOut(BaseModel):
     id: int
     image_id: int | None
-    parent_script_id: int | None
+    parent_script_id: RowId | None
     script_text: str
     credits_used: int
     product: str | None
@@ -75,21 +75,21 @@ def generate_script(body: ScriptIn, user: CurrentUser) -> GeneratedOut:
 
 
 @router.post("/scripts/{script_id}/regenerate", status_code=201, response_model=GeneratedOut)
-def regenerate_script(script_id: int, user: CurrentUser) -> GeneratedOut:
+def regenerate_script(script_id: RowId, user: CurrentUser) -> GeneratedOut:
     assert user.id is not None
     return _generated(scripts.regenerate(user.id, script_id))
 
 
 @router.patch("/scripts/{script_id}", response_model=ScriptOut)
 def edit_script(
-    script_id: int, body: ScriptEdit, user: CurrentUser, session: DbSession
+    script_id: RowId, body: ScriptEdit, user: CurrentUser, session: DbSession
 ) -> ScriptOut:
     assert user.id is not None
     return ScriptOut.of(scripts.edit(session, user.id, script_id, body.script_text))
 
 
 @router.get("/scripts/{script_id}", response_model=ScriptOut)
-def get_script(script_id: int, user: CurrentUser, session: DbSession) -> ScriptOut:
+def get_script(script_id: RowId, user: CurrentUser, session: DbSession) -> ScriptOut:
     assert user.id is not None
     return ScriptOut.of(scripts.get_owned(session, user.id, script_id))
 
@@ -99,8 +99,8 @@ def list_scripts(
     user: CurrentUser,
     session: DbSession,
     image_id: int | None = None,
-    page: int = Query(1, ge=1),
-    per_page: int = Query(20, ge=1, le=100),
+    page: PageNumber = 1,
+    per_page: PerPage = 20,
 ) -> ScriptPage:
     assert user.id is not None
     rows, total = scripts.list_for(

@@ -66,6 +66,7 @@ def verify_id_token(id_token: str) -> Identity:
             algorithms=doc.get("id_token_signing_alg_values_supported") or ["RS256"],
             audience=settings.oidc_client_id,
             issuer=doc["issuer"],
+            leeway=60,  # tolerate small clock differences with the provider
             options={"require": ["exp", "iat", "sub", "aud", "iss"]},
         )
     except jwt.PyJWKClientConnectionError as exc:

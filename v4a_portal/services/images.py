@@ -39,7 +39,7 @@ FORMATS: dict[str, tuple[str, str, dict[str, object]]] = {
     "PNG": ("image/png", "png", {}),
     "WEBP": ("image/webp", "webp", {"quality": 90}),
 }
-# Saved by the encoder only when we pass them: colour profile and PNG transparency.
+# All the metadata carried into the clean file: colour profile and PNG transparency.
 _KEEP_INFO = ("icc_profile", "transparency")
 _CHUNK = 1024 * 1024
 # Decoding is CPU-bound and holds up to width x height x 4 bytes (160 MB at 40 megapixels).

@@ -18,7 +18,7 @@ from v4a_portal.models import GeneratedScript, LedgerKind
 from v4a_portal.providers import script_format
 from v4a_portal.providers.script_writer import Brief, ScriptWriter, WriterError
 from v4a_portal.providers.script_writers import writer_for
-from v4a_portal.services import images, ledger
+from v4a_portal.services import catalog, images, ledger
 from v4a_portal.services.errors import DomainError, InvalidInput, NotFound
 from v4a_portal.settings import get_settings
 
@@ -86,7 +86,7 @@ def generate(
         image = images.get_owned(session, user_id, request.image_id)
         image_bytes = images.read_bytes(image)
         content_type = image.content_type or "image/jpeg"
-    price = get_settings().script_credits
+    price = catalog.script_price()
     debit_key = f"script:{user_id}:{uuid.uuid4().hex}"
     ledger.apply(
         user_id=user_id,

@@ -8,7 +8,7 @@ import reflex as rx
 from reflex.event import EventSpec
 
 from v4a_portal import routes
-from v4a_portal.api.auth import safe_next
+from v4a_portal.services.redirects import safe_next
 from v4a_portal.settings import get_settings
 from v4a_portal.state import messages
 from v4a_portal.state.auth import AuthState

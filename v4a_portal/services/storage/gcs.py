@@ -97,7 +97,7 @@ class GcsStorage(Storage):
 
     def _signer(self) -> dict[str, object]:
         """Sign with a key when we hold one; else (GCE, Cloud Run) through IAM signBlob."""
-        creds = self.signing_credentials or self.client._credentials
+        creds = self.signing_credentials or self.client._credentials  # no public accessor
         if isinstance(creds, gcreds.Signing):
             return {"credentials": creds}
         if not creds.valid:

@@ -1,0 +1,98 @@
+"""The video-provider interface: submit a clip, poll it, download it, cancel it.
+
+A provider job id is stored on the video row before polling starts, so a retried or
+re-enqueued job resumes polling the same paid generation instead of submitting again.
+Providers never touch the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Caption:
+    start: float  # seconds
+    end: float
+    text: str
+
+
+@dataclass(frozen=True)
+class ClipSpec:
+    model: str  # catalog model id, e.g. "draft", "veo-3.1-fast-generate-001", "sora-2"
+    prompt: str
+    duration: int  # seconds
+    size: str  # "WIDTHxHEIGHT", e.g. "720x1280"
+    image_bytes: bytes
+    image_content_type: str
+    captions: tuple[Caption, ...] = field(default_factory=tuple)
+
+    @property
+    def width(self) -> int:
+        return int(self.size.split("x")[0])
+
+    @property
+    def height(self) -> int:
+        return int(self.size.split("x")[1])
+
+
+class JobState(StrEnum):
+    queued = "queued"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+    canceled = "canceled"
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    state: JobState
+    progress: int  # 0-100; estimated from elapsed time where the provider reports none
+    error_code: str | None = None
+    error_message: str | None = None  # safe to show the customer
+
+    @property
+    def done(self) -> bool:
+        return self.state in (JobState.succeeded, JobState.failed, JobState.canceled)
+
+
+class ProviderError(Exception):
+    """Base; `permanent` says whether retrying can help."""
+
+    permanent = False
+
+    def __init__(self, message: str, *, code: str = "provider_error") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class TransientProviderError(ProviderError):
+    """429, 5xx, timeouts, connection errors: retry with backoff."""
+
+
+class PermanentProviderError(ProviderError):
+    """Bad request, safety block, unknown job: fail the clip and refund."""
+
+    permanent = True
+
+
+class VideoProvider(Protocol):
+    name: str
+
+    def submit(self, spec: ClipSpec) -> str:
+        """Start a generation; returns the provider's job id. Paid: call once per clip."""
+        ...
+
+    def poll(self, job_id: str) -> JobStatus: ...
+
+    def download(self, job_id: str, dest: Path) -> None:
+        """Write the finished MP4 to `dest`; safe to retry (never regenerates)."""
+        ...
+
+    def cancel(self, job_id: str) -> bool:
+        """Ask the provider to stop; False when it cannot (already done, unsupported)."""
+        ...
