@@ -6,7 +6,9 @@ V4A_REQUIRE_SERVICES=1 (CI sets it), where a missing server is a failure.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import socket
 import tempfile
 import uuid
@@ -16,6 +18,7 @@ from pathlib import Path
 import pytest
 
 _TMP = Path(tempfile.mkdtemp(prefix="v4a-tests-"))
+atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
 # Set before any v4a_portal import reads the settings.
 os.environ.update(
     {

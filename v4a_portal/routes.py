@@ -7,6 +7,8 @@ from urllib.parse import urlencode
 INDEX = "/"
 SIGNIN = "/signin"
 ACCOUNT = "/account"
+STUDIO = "/studio"
+LIBRARY = "/library"
 CONSOLE_USERS = "/console/users"
 
 # FastAPI routes mounted next to the UI (v4a_portal/api/auth.py).
@@ -26,3 +28,9 @@ def google_login(next_path: str) -> str:
 def account(notice: str | None = None) -> str:
     """The account page, optionally showing one of `messages.NOTICES`."""
     return f"{ACCOUNT}?{urlencode({'notice': notice})}" if notice else ACCOUNT
+
+
+def studio(*, photo: int | None = None, script: int | None = None) -> str:
+    """The Studio opened on one of the user's photos or scripts (the Studio checks ownership)."""
+    query = {k: v for k, v in (("photo", photo), ("script", script)) if v}
+    return f"{STUDIO}?{urlencode(query)}" if query else STUDIO

@@ -107,7 +107,10 @@ def post(
         raise InvalidInput("A credit change must not be zero.")
     if not key or len(key) > 200:
         raise InvalidInput("An idempotency key of 1-200 characters is required.")
-    kind = LedgerKind(kind).value
+    try:
+        kind = LedgerKind(kind).value
+    except ValueError as exc:
+        raise InvalidInput(f"Unknown ledger kind {kind!r}.") from exc
     # Flush first, as an ORM statement would, so the caller's pending rows come first.
     session.flush()
     values = {

@@ -1,8 +1,9 @@
-"""The words the UI shows for codes: sign-in errors, notices, ledger kinds and roles."""
+"""The words the UI shows: sign-in errors, notices, ledger kinds, roles, and service errors."""
 
 from __future__ import annotations
 
 from v4a_portal.models import LedgerKind, Role
+from v4a_portal.services.errors import DomainError, InsufficientCredits, NotFound
 
 # Codes the OAuth callback puts in /signin?error=... (api/auth.py) and what they mean.
 SIGNIN_ERRORS: dict[str, str] = {
@@ -58,3 +59,83 @@ def kind_label(kind: str) -> str:
 
 def role_label(role: str) -> str:
     return ROLE_LABELS.get(role, role.capitalize())
+
+
+# --- Studio and Library -------------------------------------------------------------------
+
+TONE_LABELS: dict[str, str] = {
+    "playful": "Playful",
+    "luxury": "Luxury",
+    "energetic": "Energetic",
+    "calm": "Calm",
+    "professional": "Professional",
+}
+
+LANGUAGE_LABELS: dict[str, str] = {
+    "en": "English",
+    "es": "Spanish",
+    "fr": "French",
+    "de": "German",
+    "it": "Italian",
+    "pt": "Portuguese",
+    "nl": "Dutch",
+    "ja": "Japanese",
+}
+
+UNEXPECTED_ERROR = "Something went wrong on our side. Please try again in a minute."
+SCRIPT_CRASHED = (
+    "The script could not be written because of an error on our side. "
+    "Any credits taken for it were refunded."
+)
+NOT_FOUND = "That is not in your library any more. It may have been deleted."
+PHOTO_NEEDED = "Choose or upload a photo first."
+ONE_PHOTO = "Drop one photo at a time."
+
+# react-dropzone's codes for files refused in the browser, before any upload.
+DROP_REJECTIONS: dict[str, str] = {
+    "file-invalid-type": "That is not an image we accept. Use a JPEG, PNG or WebP photo.",
+    "too-many-files": ONE_PHOTO,
+}
+
+
+def error_text(error: DomainError) -> str:
+    """What the UI says for a service's refusal; the services' own messages are user-facing."""
+    if isinstance(error, InsufficientCredits):
+        missing = error.needed - error.balance
+        return (
+            f"This costs {error.needed} credits and you have {error.balance}: "
+            f"{missing} more needed."
+        )
+    if isinstance(error, NotFound):
+        return NOT_FOUND
+    return error.message
+
+
+def drop_rejection(codes: list[str], max_mb: int) -> str:
+    """The first reason the browser refused a dropped file."""
+    for code in codes:
+        if code == "file-too-large":
+            return f"The photo is larger than {max_mb} MB. Please choose a smaller one."
+        if code in DROP_REJECTIONS:
+            return DROP_REJECTIONS[code]
+    return DROP_REJECTIONS["file-invalid-type"]
+
+
+def writer_label(writer: str | None) -> str:
+    """'local' → 'Local writer'; 'openai:gpt-4o' → 'OpenAI gpt-4o'."""
+    if not writer:
+        return "Unknown writer"
+    name, _, model = writer.partition(":")
+    if name == "local":
+        return "Local writer"
+    if name == "openai":
+        return f"OpenAI {model}".strip()
+    return writer
+
+
+def tone_label(tone: str | None) -> str:
+    return TONE_LABELS.get(tone or "", (tone or "").capitalize())
+
+
+def language_label(code: str | None) -> str:
+    return LANGUAGE_LABELS.get(code or "", (code or "").upper())

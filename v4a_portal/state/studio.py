@@ -1,0 +1,320 @@
+"""The Studio: choose or upload a product photo, then have an ad script written, edited, redone.
+
+A later step (video from photo + script) builds on `photo` and `script` here. Each handler
+re-reads the session; ids from the browser only ever reach the services' *_owned lookups.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+import reflex as rx
+from reflex.event import EventSpec
+
+from v4a_portal.db import session_scope
+from v4a_portal.services import catalog, images, scripts
+from v4a_portal.services.errors import InvalidInput, NotFound, TooLarge
+from v4a_portal.settings import get_settings
+from v4a_portal.state import messages
+from v4a_portal.state.auth import AuthState
+from v4a_portal.state.cards import PhotoCard, ScriptCard, photo_card, script_card
+from v4a_portal.state.service_call import call
+
+UPLOAD_ID = "studio-photo"
+RECENT_PHOTOS = 8
+DEFAULT_TONE, DEFAULT_LANGUAGE, DEFAULT_DURATION = "professional", "en", 8
+# Uploads up to this size stay in memory while they arrive; larger ones spill to disk.
+_SPOOL_IN_MEMORY = 1024 * 1024
+
+NO_PHOTO = PhotoCard(id=0, url="", name="", details="", uploaded="", studio_url="")
+NO_SCRIPT = ScriptCard(
+    id=0, text="", product="", brief="", writer="", credits=0, when="", lineage="", studio_url=""
+)
+
+
+@dataclass(frozen=True)
+class _Opened:
+    recent: list[PhotoCard]
+    photo: PhotoCard | None
+    script: ScriptCard | None
+    missing: bool  # an id asked for is not (or no longer) the user's
+
+
+def _open(user_id: int, photo_id: int, script_id: int) -> _Opened:
+    """The user's recent photos, and the photo/script asked for when they are theirs."""
+    with session_scope() as session:
+        recent = [photo_card(i) for i in images.list_for(session, user_id, 1, RECENT_PHOTOS)[0]]
+        try:
+            script = scripts.get_owned(session, user_id, script_id) if script_id else None
+            photo_id = (script.image_id or 0) if script else photo_id
+            photo = images.get_owned(session, user_id, photo_id) if photo_id else None
+        except NotFound:
+            return _Opened(recent, None, None, missing=True)
+        return _Opened(
+            recent,
+            photo_card(photo) if photo else None,
+            script_card(script) if script else None,
+            missing=False,
+        )
+
+
+def _owned_photo(user_id: int, photo_id: int) -> PhotoCard:
+    with session_scope() as session:
+        return photo_card(images.get_owned(session, user_id, photo_id))
+
+
+def _save(user_id: int, filename: str, source: BinaryIO, declared: str) -> tuple[PhotoCard, bool]:
+    with session_scope() as session:
+        saved = images.save_upload(session, user_id, filename, source, declared or None)
+        return photo_card(saved.image), saved.created
+
+
+def _write(user_id: int, request: scripts.ScriptRequest) -> ScriptCard:
+    return script_card(scripts.generate(user_id, request).script)
+
+
+def _regenerate(user_id: int, script_id: int) -> ScriptCard:
+    return script_card(scripts.regenerate(user_id, script_id).script)
+
+
+def _edit(user_id: int, script_id: int, text: str) -> ScriptCard:
+    with session_scope() as session:
+        return script_card(scripts.edit(session, user_id, script_id, text))
+
+
+async def _receive(chunks: rx.UploadChunkIterator, into: BinaryIO, limit: int) -> tuple[str, str]:
+    """Copy the one uploaded file into `into`: (file name, declared type).
+
+    The dropzone's size limit is only the browser's; this one stops reading the request as
+    soon as it is passed, so an oversized body is never stored whole.
+    """
+    name, declared, size = "", "", 0
+    async for chunk in chunks:
+        if not name:
+            name, declared = chunk.filename, chunk.content_type
+        elif chunk.filename != name or chunk.offset != size:  # a second file part
+            raise InvalidInput(messages.ONE_PHOTO)
+        size += len(chunk.data)
+        if size > limit:
+            raise TooLarge(f"The photo is larger than {limit // (1024 * 1024)} MB.")
+        into.write(chunk.data)
+    if not name:
+        raise InvalidInput("No file arrived. Please try again.")
+    return name, declared
+
+
+def _number(value: object) -> int:
+    """A positive id or choice from the browser, or 0."""
+    try:
+        number = int(str(value))
+    except ValueError:
+        return 0
+    return number if 0 < number < 2**62 else 0
+
+
+class StudioState(AuthState):
+    # Step 1: the photo.
+    photo: PhotoCard = NO_PHOTO
+    recent: list[PhotoCard] = []  # noqa: RUF012 (a Reflex var default, copied per client)
+    uploading: bool = False
+    upload_percent: int = 0
+    checking: bool = False  # every byte is in; the server is decoding and storing it
+    photo_note: str = ""
+    photo_error: str = ""
+    # Step 2: the script.
+    price: int = 0
+    script: ScriptCard = NO_SCRIPT
+    writing: bool = False  # a write or a regeneration is running
+    script_error: str = ""
+    editing: bool = False
+    saving: bool = False
+    edit_error: str = ""
+    script_note: str = ""
+
+    @rx.var
+    def has_photo(self) -> bool:
+        return self.photo.id > 0
+
+    @rx.var
+    def has_script(self) -> bool:
+        return self.script.id > 0
+
+    @rx.var
+    def max_upload_mb(self) -> int:
+        return get_settings().max_upload_mb
+
+    @rx.event
+    async def load(self) -> EventSpec | None:
+        """?script=ID opens a script with its photo, ?photo=ID a photo; else what was open."""
+        user = await self._signed_in()
+        if user is None or user.id is None:
+            return self._bounce(user)
+        params = self.router.url.query_parameters
+        asked_photo, asked_script = _number(params.get("photo")), _number(params.get("script"))
+        asked = bool(asked_photo or asked_script)
+        if not asked:  # re-check what this tab had open: it may have been deleted since
+            asked_photo, asked_script = self.photo.id, self.script.id
+        opened, error = await call(_open, user.id, asked_photo, asked_script)
+        self.price = catalog.script_price()
+        self.uploading = self.checking = False
+        self.photo_note = self.script_note = self.script_error = self.edit_error = ""
+        self.photo_error = error or (messages.NOT_FOUND if opened and opened.missing and asked else "")
+        if opened is not None:
+            self.recent = opened.recent
+            if asked or opened.missing:
+                self._show(opened.photo, opened.script)
+        return None
+
+    def _show(self, photo: PhotoCard | None, script: ScriptCard | None) -> None:
+        self.photo = photo or NO_PHOTO
+        self.script = script or NO_SCRIPT
+        self.editing = False
+
+    @rx.event
+    async def choose_photo(self, photo_id: int) -> EventSpec | None:
+        user = await self._signed_in()
+        if user is None or user.id is None:
+            return self._bounce(user)
+        card, error = await call(_owned_photo, user.id, _number(photo_id))
+        self.photo_error, self.photo_note = error, ""
+        if card is not None and card.id != self.photo.id:
+            self._show(card, None)
+        return None
+
+    @rx.event
+    def clear_photo(self) -> None:
+        """Back to the drop zone; nothing is deleted."""
+        self._show(None, None)
+        self.photo_error = self.photo_note = self.script_error = ""
+
+    @rx.event
+    def upload_rejected(self, rejections: list[dict[str, Any]]) -> None:
+        """The browser refused the file before sending it (type or size)."""
+        codes = [
+            str(e.get("code", "")) for r in rejections[:1] for e in (r.get("errors") or [])[:5]
+        ]
+        self.photo_error = messages.drop_rejection(codes, get_settings().max_upload_mb)
+        self.photo_note = ""
+
+    @rx.event
+    def upload_progress(self, progress: dict[str, Any]) -> None:
+        try:
+            self.upload_percent = max(0, min(100, int(float(progress.get("progress", 0)) * 100)))
+        except (TypeError, ValueError):
+            pass
+
+    @rx.event(background=True)
+    async def upload_photo(self, chunks: rx.UploadChunkIterator):  # type: ignore[no-untyped-def]
+        """Receive the dropped file and hand it to images.save_upload, which decides.
+
+        Nothing is written under /_upload (public): the bytes go to a private temporary
+        file, and only the clean re-encoding the service makes reaches storage.
+        """
+        async with self:
+            user = await self._signed_in()
+            if user is None or user.id is None:
+                return self._bounce(user)
+            self.uploading, self.checking, self.upload_percent = True, False, 0
+            self.photo_error = self.photo_note = ""
+        saved: tuple[PhotoCard, bool] | None = None
+        with tempfile.SpooledTemporaryFile(_SPOOL_IN_MEMORY) as spool:
+            try:
+                name, declared = await _receive(chunks, spool, get_settings().max_upload_bytes)
+            except (InvalidInput, TooLarge) as refused:
+                error = messages.error_text(refused)
+            else:
+                async with self:
+                    self.checking, self.upload_percent = True, 100
+                spool.seek(0)
+                saved, error = await call(_save, user.id, name, spool, declared)
+        async with self:
+            self.uploading = self.checking = False
+            self.photo_error = error
+            if saved is not None:
+                card, created = saved
+                self._show(card, None)
+                self.photo_note = "" if created else "You uploaded this photo before; it is reused."
+                self.recent = [card, *[p for p in self.recent if p.id != card.id]][:RECENT_PHOTOS]
+        return None
+
+    @rx.event(background=True)
+    async def write_script(self, form: dict[str, Any]):  # type: ignore[no-untyped-def]
+        """Debit, write and store a script; the writer may take seconds, so off the lock."""
+        async with self:
+            user = await self._signed_in()
+            if user is None or user.id is None:
+                return self._bounce(user)
+            if self.writing:
+                return None
+            if not self.photo.id:
+                self.script_error = messages.PHOTO_NEEDED
+                return None
+            request = scripts.ScriptRequest(
+                image_id=self.photo.id,
+                product=str(form.get("product") or "")[:1000],
+                audience=str(form.get("audience") or "")[:1000] or None,
+                tone=str(form.get("tone") or "")[:200] or None,
+                language=str(form.get("language") or DEFAULT_LANGUAGE)[:20],
+                target_duration=_number(form.get("duration")) or DEFAULT_DURATION,
+            )
+            self._start_writing()
+        card, error = await call(_write, user.id, request, unexpected=messages.SCRIPT_CRASHED)
+        async with self:
+            await self._finish_writing(card, error)
+        return None
+
+    @rx.event(background=True)
+    async def regenerate(self):  # type: ignore[no-untyped-def]
+        """A new paid script from the same inputs, linked to the one on screen."""
+        async with self:
+            user = await self._signed_in()
+            if user is None or user.id is None:
+                return self._bounce(user)
+            if self.writing or not self.script.id:
+                return None
+            parent_id = self.script.id
+            self._start_writing()
+        card, error = await call(_regenerate, user.id, parent_id, unexpected=messages.SCRIPT_CRASHED)
+        async with self:
+            await self._finish_writing(card, error)
+        return None
+
+    def _start_writing(self) -> None:
+        self.writing, self.editing = True, False
+        self.script_error = self.script_note = self.edit_error = ""
+
+    async def _finish_writing(self, card: ScriptCard | None, error: str) -> None:
+        self.writing = False
+        self.script_error = error
+        if card is not None:
+            self.script = card
+        # Credits were spent (or refunded): the header follows without a reload.
+        await self._signed_in()
+
+    @rx.event
+    def start_edit(self) -> None:
+        self.editing = True
+        self.edit_error = self.script_note = ""
+
+    @rx.event
+    def cancel_edit(self) -> None:
+        self.editing = False
+        self.edit_error = ""
+
+    @rx.event
+    async def save_script(self, form: dict[str, Any]) -> EventSpec | None:
+        """Editing is free; the service checks the text still follows the script grammar."""
+        user = await self._signed_in()
+        if user is None or user.id is None:
+            return self._bounce(user)
+        if not self.script.id:
+            return None
+        text = str(form.get("script_text") or "")[: scripts.MAX_TEXT + 1]
+        card, error = await call(_edit, user.id, self.script.id, text)
+        self.edit_error = error
+        if card is not None:
+            self.script, self.editing = card, False
+            self.script_note = "Your changes are saved."
+        return None
