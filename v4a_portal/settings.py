@@ -84,6 +84,21 @@ class Settings(BaseSettings):
     sora_base_url: str = Field("", alias="V4A_SORA_BASE_URL")
     sora_api_key: str = Field("", alias="V4A_SORA_API_KEY")
 
+    # Video jobs. A running clip holds a lease (a Redis lock) it renews; the maintenance
+    # sweep treats a clip whose lease has lapsed as orphaned and enqueues it again.
+    video_lease_seconds: int = Field(30, alias="V4A_VIDEO_LEASE_SECONDS", ge=1)
+    video_poll_seconds: float = Field(2.0, alias="V4A_VIDEO_POLL_SECONDS", gt=0)
+    # Transient provider errors: this many retries, backing off from the first delay x3.
+    video_retries: int = Field(3, alias="V4A_VIDEO_RETRIES", ge=1)
+    video_retry_seconds: int = Field(10, alias="V4A_VIDEO_RETRY_SECONDS", ge=0)
+    # A clip whose job has run this often without finishing fails (crash loops end).
+    video_max_attempts: int = Field(6, alias="V4A_VIDEO_MAX_ATTEMPTS", ge=1)
+    # A clip not finished this long after the request fails and is refunded (at least 3x
+    # its model's job timeout).
+    video_deadline_minutes: int = Field(60, alias="V4A_VIDEO_DEADLINE_MINUTES", ge=1)
+    maintenance_seconds: int = Field(60, alias="V4A_MAINTENANCE_SECONDS", ge=1)
+    sse_ping_seconds: int = Field(15, alias="V4A_SSE_PING_SECONDS", ge=1)
+
     @field_validator("admin_emails", mode="before")
     @classmethod
     def _split_emails(cls, value: object) -> object:

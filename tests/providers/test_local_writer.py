@@ -15,8 +15,15 @@ def _photo(colour: str) -> bytes:
 
 
 def _brief(photo: bytes, **changes: object) -> Brief:
-    base = {"product": "Trail Mug", "audience": "hikers", "tone": "calm", "language": "en",
-            "target_duration": 8, "image_bytes": photo, "image_content_type": "image/png"}
+    base = {
+        "product": "Trail Mug",
+        "audience": "hikers",
+        "tone": "calm",
+        "language": "en",
+        "target_duration": 8,
+        "image_bytes": photo,
+        "image_content_type": "image/png",
+    }
     base.update(changes)
     return Brief(**base)  # type: ignore[arg-type]
 

@@ -20,8 +20,13 @@ def emulator() -> Iterator[OpenAIEmulator]:
 
 
 def _writer(emulator: OpenAIEmulator, **kw: object) -> OpenAIWriter:
-    options = {"api_key": "sk-test", "model": "gpt-4o", "base_url": emulator.base_url,
-               "timeout": 5.0, "max_retries": 2}
+    options = {
+        "api_key": "sk-test",
+        "model": "gpt-4o",
+        "base_url": emulator.base_url,
+        "timeout": 5.0,
+        "max_retries": 2,
+    }
     options.update(kw)
     return OpenAIWriter(**options)  # type: ignore[arg-type]
 

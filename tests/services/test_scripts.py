@@ -34,25 +34,37 @@ def _image(user_id: int) -> int:
 def _state(user_id: int) -> tuple[int, int, list[str]]:
     with session_scope() as session:
         n = session.execute(
-            select(func.count()).select_from(GeneratedScript).where(
-                GeneratedScript.user_id == user_id)
+            select(func.count())
+            .select_from(GeneratedScript)
+            .where(GeneratedScript.user_id == user_id)
         ).scalar_one()
-        kinds = session.execute(
-            select(CreditLedger.kind).where(CreditLedger.user_id == user_id)
-            .order_by(CreditLedger.id)
-        ).scalars().all()
+        kinds = (
+            session.execute(
+                select(CreditLedger.kind)
+                .where(CreditLedger.user_id == user_id)
+                .order_by(CreditLedger.id)
+            )
+            .scalars()
+            .all()
+        )
         return ledger.balance(session, user_id), n, list(kinds)
 
 
 def test_generate_debits_and_stores_inputs(any_db: str) -> None:
     user = funded_user(30)
     image_id = _image(user)
-    result = scripts.generate(user, scripts.ScriptRequest(image_id, " Trail Mug ", "hikers",
-                                                          "calm", "en", 12))
+    result = scripts.generate(
+        user, scripts.ScriptRequest(image_id, " Trail Mug ", "hikers", "calm", "en", 12)
+    )
     assert result.credits_used == 10 and result.balance == 20
     row = result.script
     assert (row.product, row.audience, row.tone, row.language, row.target_duration) == (
-        "Trail Mug", "hikers", "calm", "en", 12)
+        "Trail Mug",
+        "hikers",
+        "calm",
+        "en",
+        12,
+    )
     assert row.writer == "local" and row.parent_script_id is None
     assert "VIDEO PROMPT:" in row.script_text
     assert _state(user) == (20, 1, ["purchase", "script"])
@@ -77,8 +89,12 @@ def test_other_users_image_is_not_found_and_costs_nothing(sqlite_db: str) -> Non
 @pytest.mark.parametrize(
     "bad",
     [
-        {"product": ""}, {"product": "x" * 201}, {"language": "xx"}, {"target_duration": 7},
-        {"audience": "a" * 201}, {"tone": "t" * 101},
+        {"product": ""},
+        {"product": "x" * 201},
+        {"language": "xx"},
+        {"target_duration": 7},
+        {"audience": "a" * 201},
+        {"tone": "t" * 101},
     ],
 )
 def test_bad_input_costs_nothing(sqlite_db: str, bad: dict[str, object]) -> None:
@@ -90,8 +106,12 @@ def test_bad_input_costs_nothing(sqlite_db: str, bad: dict[str, object]) -> None
 
 
 def _openai(emulator: OpenAIEmulator, **extra: str):  # type: ignore[no-untyped-def]
-    env = {"V4A_SCRIPT_WRITER": "openai", "OPENAI_API_KEY": "sk-test",
-           "OPENAI_BASE_URL": emulator.base_url, "V4A_OPENAI_TIMEOUT": "5"}
+    env = {
+        "V4A_SCRIPT_WRITER": "openai",
+        "OPENAI_API_KEY": "sk-test",
+        "OPENAI_BASE_URL": emulator.base_url,
+        "V4A_OPENAI_TIMEOUT": "5",
+    }
     env.update(extra)
     return settings_env(**env)
 
@@ -117,7 +137,9 @@ def test_openai_writer_success_is_stored(any_db: str, emulator: OpenAIEmulator) 
     ],
 )
 def test_writer_failure_is_refunded_once(
-    sqlite_db: str, emulator: OpenAIEmulator, behaviours: tuple[str, ...],
+    sqlite_db: str,
+    emulator: OpenAIEmulator,
+    behaviours: tuple[str, ...],
     extra: dict[str, str],
 ) -> None:
     user = funded_user(20)

@@ -8,7 +8,6 @@ pastes, so drawing stays well under the encoder's cost.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -133,26 +132,33 @@ class KenBurns:
         return self.canvas.resize(self.size, Image.Resampling.BILINEAR, box=box)
 
 
-def frames(
-    photo: Image.Image,
-    width: int,
-    height: int,
-    duration: float,
-    fps: int,
-    captions: tuple[Caption, ...] = (),
-    seed: int = 0,
-) -> Iterator[Image.Image]:
-    """Every frame of the clip, in order."""
-    motion = KenBurns(photo, width, height, seed)
-    overlays = [o for c in captions if (o := caption_overlay(c, width, height))]
-    badge, badge_mask = draft_badge(width, height)
-    margin = round(min(width, height) * 0.03)
-    total = round(duration * fps)
-    for n in range(total):
-        t = n / fps
-        image = motion.frame(n / max(1, total - 1))
-        image.paste(badge, (margin, margin), badge_mask)
-        for overlay in overlays:
+class Clip:
+    """Every frame of a clip, drawable in any order and from several threads at once
+    (frames share only read-only images)."""
+
+    def __init__(
+        self,
+        photo: Image.Image,
+        width: int,
+        height: int,
+        duration: float,
+        fps: int,
+        captions: tuple[Caption, ...] = (),
+        seed: int = 0,
+    ) -> None:
+        self.fps = fps
+        self.frame_count = round(duration * fps)
+        self._motion = KenBurns(photo, width, height, seed)
+        self._overlays = [o for c in captions if (o := caption_overlay(c, width, height))]
+        self._badge, self._badge_mask = draft_badge(width, height)
+        margin = round(min(width, height) * 0.03)
+        self._badge_at = (margin, margin)
+
+    def frame(self, n: int) -> Image.Image:
+        t = n / self.fps
+        image = self._motion.frame(n / max(1, self.frame_count - 1))
+        image.paste(self._badge, self._badge_at, self._badge_mask)
+        for overlay in self._overlays:
             if (mask := overlay.mask_at(t)) is not None:
                 image.paste(overlay.pixels, overlay.position, mask)
-        yield image
+        return image

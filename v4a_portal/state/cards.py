@@ -6,6 +6,7 @@ words and links already made, so the pages stay free of formatting logic.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from v4a_portal import routes
@@ -14,12 +15,22 @@ from v4a_portal.services import images
 from v4a_portal.state import formatting, messages
 
 _FORMAT_NAMES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WebP"}
+# "HOOK: ...", "SCENE 2 (3s): ...", "ON-SCREEN: ...": a labelled line of the script's text form.
+_LABELLED = re.compile(r"^([A-Z][A-Za-z0-9 ()\-]{0,30}):\s*(.*)$")
+
+
+@dataclass(frozen=True)
+class ScriptLine:
+    label: str
+    text: str
 
 
 @dataclass(frozen=True)
 class ScriptCard:
     id: int
     text: str
+    # The text read back as labelled lines, for showing; editing works on `text`.
+    lines: list[ScriptLine]
     product: str
     # "Playful · English · 8 s": the inputs it was written from.
     brief: str
@@ -80,6 +91,7 @@ def script_card(script: GeneratedScript) -> ScriptCard:
     return ScriptCard(
         id=script.id,
         text=script.script_text,
+        lines=script_lines(script.script_text),
         product=script.product or "Untitled product",
         brief=" · ".join(p for p in parts if p),
         writer=messages.writer_label(script.writer),
@@ -88,3 +100,19 @@ def script_card(script: GeneratedScript) -> ScriptCard:
         lineage=f"Regenerated from #{parent}" if parent else "",
         studio_url=routes.studio(script=script.id),
     )
+
+
+def script_lines(text: str) -> list[ScriptLine]:
+    """Labelled lines; an unlabelled line continues the one before (users edit freely)."""
+    lines: list[ScriptLine] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if match := _LABELLED.match(line):
+            lines.append(ScriptLine(match.group(1), match.group(2)))
+        elif lines:
+            lines[-1] = ScriptLine(lines[-1].label, f"{lines[-1].text} {line}".strip())
+        else:
+            lines.append(ScriptLine("", line))
+    return lines

@@ -6,6 +6,7 @@ re-reads the session; ids from the browser only ever reach the services' *_owned
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -30,7 +31,16 @@ _SPOOL_IN_MEMORY = 1024 * 1024
 
 NO_PHOTO = PhotoCard(id=0, url="", name="", details="", uploaded="", studio_url="")
 NO_SCRIPT = ScriptCard(
-    id=0, text="", product="", brief="", writer="", credits=0, when="", lineage="", studio_url=""
+    id=0,
+    text="",
+    lines=[],
+    product="",
+    brief="",
+    writer="",
+    credits=0,
+    when="",
+    lineage="",
+    studio_url="",
 )
 
 
@@ -123,13 +133,14 @@ class StudioState(AuthState):
     checking: bool = False  # every byte is in; the server is decoding and storing it
     photo_note: str = ""
     photo_error: str = ""
+    # The browser's own check, to spare a doomed upload; the server checks again.
+    max_upload_mb: int = 10
     # Step 2: the script.
     price: int = 0
     script: ScriptCard = NO_SCRIPT
     writing: bool = False  # a write or a regeneration is running
     script_error: str = ""
     editing: bool = False
-    saving: bool = False
     edit_error: str = ""
     script_note: str = ""
 
@@ -140,10 +151,6 @@ class StudioState(AuthState):
     @rx.var
     def has_script(self) -> bool:
         return self.script.id > 0
-
-    @rx.var
-    def max_upload_mb(self) -> int:
-        return get_settings().max_upload_mb
 
     @rx.event
     async def load(self) -> EventSpec | None:
@@ -157,14 +164,15 @@ class StudioState(AuthState):
         if not asked:  # re-check what this tab had open: it may have been deleted since
             asked_photo, asked_script = self.photo.id, self.script.id
         opened, error = await call(_open, user.id, asked_photo, asked_script)
-        self.price = catalog.script_price()
+        self.price, self.max_upload_mb = catalog.script_price(), get_settings().max_upload_mb
         self.uploading = self.checking = False
         self.photo_note = self.script_note = self.script_error = self.edit_error = ""
-        self.photo_error = error or (messages.NOT_FOUND if opened and opened.missing and asked else "")
         if opened is not None:
             self.recent = opened.recent
-            if asked or opened.missing:
-                self._show(opened.photo, opened.script)
+            self._show(opened.photo, opened.script)
+            # Only an id the user asked for is worth a word; a vanished one just closes.
+            error = messages.NOT_FOUND if opened.missing and asked else ""
+        self.photo_error = error
         return None
 
     def _show(self, photo: PhotoCard | None, script: ScriptCard | None) -> None:
@@ -200,10 +208,8 @@ class StudioState(AuthState):
 
     @rx.event
     def upload_progress(self, progress: dict[str, Any]) -> None:
-        try:
+        with contextlib.suppress(TypeError, ValueError):  # whatever the browser sent
             self.upload_percent = max(0, min(100, int(float(progress.get("progress", 0)) * 100)))
-        except (TypeError, ValueError):
-            pass
 
     @rx.event(background=True)
     async def upload_photo(self, chunks: rx.UploadChunkIterator):  # type: ignore[no-untyped-def]
@@ -276,7 +282,8 @@ class StudioState(AuthState):
                 return None
             parent_id = self.script.id
             self._start_writing()
-        card, error = await call(_regenerate, user.id, parent_id, unexpected=messages.SCRIPT_CRASHED)
+        crashed = messages.SCRIPT_CRASHED
+        card, error = await call(_regenerate, user.id, parent_id, unexpected=crashed)
         async with self:
             await self._finish_writing(card, error)
         return None

@@ -1,0 +1,151 @@
+"""Studio step 2: the brief for the script writer, its price and the balance that pays for it."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from v4a_portal.components.step import step
+from v4a_portal.services.scripts import DURATIONS
+from v4a_portal.state import messages
+from v4a_portal.state.studio import (
+    DEFAULT_DURATION,
+    DEFAULT_LANGUAGE,
+    DEFAULT_TONE,
+    StudioState,
+)
+
+
+def _field(label: str, control: rx.Component, hint: str = "") -> rx.Component:
+    # A wrapping <label>: clicking the words focuses the control, and tests find it by name.
+    return rx.el.label(
+        rx.vstack(
+            rx.hstack(
+                rx.text(label, size="2", weight="medium"),
+                *([rx.text(hint, size="1", color_scheme="gray")] if hint else []),
+                align="baseline",
+                spacing="2",
+            ),
+            control,
+            spacing="1",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _select(name: str, default: str, options: list[tuple[str, str]]) -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(width="100%"),
+        rx.select.content(*[rx.select.item(label, value=value) for value, label in options]),
+        name=name,
+        default_value=default,
+        size="2",
+    )
+
+
+def _choices() -> rx.Component:
+    languages = sorted(messages.LANGUAGE_LABELS.items(), key=lambda item: item[1])
+    durations = [(str(d), f"{d} seconds") for d in sorted(DURATIONS)]
+    return rx.grid(
+        _field("Tone", _select("tone", DEFAULT_TONE, list(messages.TONE_LABELS.items()))),
+        _field("Language", _select("language", DEFAULT_LANGUAGE, languages)),
+        _field("Length", _select("duration", str(DEFAULT_DURATION), durations)),
+        columns=rx.breakpoints(initial="1", sm="3"),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _cost() -> rx.Component:
+    enough = StudioState.credits >= StudioState.price
+    return rx.vstack(
+        rx.hstack(
+            rx.icon("coins", size=15, color=rx.color("amber", 10)),
+            rx.text(StudioState.price, " credits", weight="medium", size="2"),
+            spacing="1",
+            align="center",
+        ),
+        rx.text(
+            "Your balance: ",
+            rx.text.span(StudioState.credits, id="studio-balance"),
+            size="1",
+            color=rx.cond(enough, rx.color("gray", 11), rx.color("tomato", 11)),
+        ),
+        spacing="0",
+    )
+
+
+def _error() -> rx.Component:
+    return rx.cond(
+        StudioState.script_error != "",
+        rx.callout.root(
+            rx.callout.icon(rx.icon("circle-alert", size=16)),
+            rx.callout.text(StudioState.script_error),
+            color_scheme="red",
+            variant="soft",
+            role="alert",
+            id="studio-script-error",
+            width="100%",
+        ),
+    )
+
+
+def brief_step() -> rx.Component:
+    form = rx.form(
+        rx.vstack(
+            _field(
+                "Product name",
+                rx.input(
+                    name="product",
+                    placeholder="e.g. Aurora ceramic mug",
+                    required=True,
+                    max_length=200,
+                    size="2",
+                ),
+            ),
+            _field(
+                "Audience",
+                rx.input(
+                    name="audience",
+                    placeholder="e.g. coffee lovers who work from home",
+                    max_length=200,
+                    size="2",
+                ),
+                hint="optional",
+            ),
+            _choices(),
+            rx.separator(size="4"),
+            rx.hstack(
+                _cost(),
+                rx.spacer(),
+                rx.button(
+                    rx.icon("sparkles", size=16),
+                    "Write script",
+                    type="submit",
+                    size="3",
+                    loading=StudioState.writing,
+                    disabled=~StudioState.has_photo | StudioState.writing,
+                ),
+                align="center",
+                width="100%",
+            ),
+            rx.cond(
+                ~StudioState.has_photo,
+                rx.text(messages.PHOTO_NEEDED, size="1", color_scheme="gray", align="right"),
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        on_submit=StudioState.write_script,
+        reset_on_submit=False,
+        width="100%",
+    )
+    return step(
+        2,
+        "Ad script",
+        "Tell the writer what the product is and who it is for.",
+        form,
+        _error(),
+        done=StudioState.has_script,
+        id="studio-brief-step",
+    )

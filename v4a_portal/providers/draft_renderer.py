@@ -1,0 +1,279 @@
+"""The local draft renderer as a video provider: each clip renders in a detached process.
+
+`submit` writes the clip's inputs to a job folder and starts
+`python -m v4a_portal.providers.draft_render_job <folder>` in its own session, so the render
+outlives the RQ worker that asked for it (a SIGKILLed worker's retry polls the same job id).
+Everything about a job is in its folder, `<renders>/<job_id>/`:
+
+    spec.json, photo      the inputs
+    pid                   the render process (also its process group: cancel kills both it
+                          and its ffmpeg)
+    progress              0-99 while frames are encoded, rewritten atomically (a heartbeat)
+    video.mp4             the result, renamed from video.mp4.part when complete
+    error.json            {"code", "message"} when the render failed
+    canceled              present once cancel was asked
+    render.log            the process's stderr (ffmpeg's included)
+
+`<renders>/submissions.log` gets one line per submit (never pruned): `generations` counts it,
+so tests can check that a clip was generated exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from v4a_portal.providers.video_provider import (
+    ClipSpec,
+    JobState,
+    JobStatus,
+    PermanentProviderError,
+    TransientProviderError,
+)
+from v4a_portal.settings import ROOT
+
+SIZES = ("720x1280", "1280x720")
+DURATIONS = (4, 8, 12)
+# A render rewrites its progress file several times a second; one silent this long is gone
+# (killed with the machine, or a zombie nobody reaped).
+STALE_SECONDS = 60.0
+_JOB_ID = re.compile(r"^[0-9a-f]{32}$")
+_LOST = "The preview render stopped unexpectedly; please try again."
+
+
+@dataclass(frozen=True)
+class JobDir:
+    """The files of one render job (see the module docstring)."""
+
+    path: Path
+
+    @property
+    def spec(self) -> Path:
+        return self.path / "spec.json"
+
+    @property
+    def photo(self) -> Path:
+        return self.path / "photo"
+
+    @property
+    def pid(self) -> Path:
+        return self.path / "pid"
+
+    @property
+    def progress(self) -> Path:
+        return self.path / "progress"
+
+    @property
+    def video(self) -> Path:
+        return self.path / "video.mp4"
+
+    @property
+    def partial(self) -> Path:
+        return self.path / "video.mp4.part"
+
+    @property
+    def error(self) -> Path:
+        return self.path / "error.json"
+
+    @property
+    def canceled(self) -> Path:
+        return self.path / "canceled"
+
+    @property
+    def log(self) -> Path:
+        return self.path / "render.log"
+
+    def write_atomic(self, target: Path, text: str) -> None:
+        temp = target.with_name(f".{target.name}.{os.getpid()}")
+        temp.write_text(text)
+        os.replace(temp, target)
+
+    def read_progress(self) -> int:
+        try:
+            return int(self.progress.read_text() or 0)
+        except (FileNotFoundError, ValueError):
+            return 0
+
+    def fail(self, code: str, message: str) -> None:
+        self.write_atomic(self.error, json.dumps({"code": code, "message": message}))
+
+
+# Launched renders of this process: polling them reaps them, so an exited render is never
+# mistaken for a live one (a zombie still answers kill(pid, 0)).
+_children: dict[int, subprocess.Popen[bytes]] = {}
+
+
+def _alive(pid: int) -> bool:
+    if (child := _children.get(pid)) is not None:
+        if child.poll() is None:
+            return True
+        del _children[pid]
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # Linux: a zombie whose parent died before reaping it has finished
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+class DraftRenderer:
+    name = "draft"
+
+    def __init__(self, renders_dir: Path, *, fps: int = 24) -> None:
+        self.root = renders_dir
+        self.fps = fps
+
+    # --- the provider interface ----------------------------------------------------------
+
+    def submit(self, spec: ClipSpec) -> str:
+        if spec.size not in SIZES or spec.duration not in DURATIONS:
+            raise PermanentProviderError(
+                f"Draft previews are {', '.join(SIZES)} and {DURATIONS} seconds long.",
+                code="unsupported_request",
+            )
+        job_id = uuid.uuid4().hex
+        job = JobDir(self.root / job_id)
+        job.path.mkdir(parents=True)
+        job.photo.write_bytes(spec.image_bytes)
+        spec_fields = {
+            "model": spec.model,
+            "prompt": spec.prompt,
+            "duration": spec.duration,
+            "size": spec.size,
+            "fps": self.fps,
+            "seed": int(job_id[:8], 16),
+            "captions": [[c.start, c.end, c.text] for c in spec.captions],
+        }
+        job.write_atomic(job.spec, json.dumps(spec_fields))
+        with (self.root / "submissions.log").open("a") as log:
+            log.write(job_id + "\n")
+        self._launch(job)
+        return job_id
+
+    def poll(self, job_id: str) -> JobStatus:
+        job = self._job(job_id)
+        progress = job.read_progress()
+        if job.canceled.exists():
+            return JobStatus(JobState.canceled, progress)
+        if finished := self._finished(job):
+            return finished
+        if not self._running(job):
+            # It may have finished between the checks above and the liveness test.
+            if finished := self._finished(job):
+                return finished
+            return JobStatus(JobState.failed, progress, "render_lost", _LOST)
+        state = JobState.running if job.progress.exists() else JobState.queued
+        return JobStatus(state, min(progress, 99))
+
+    def download(self, job_id: str, dest: Path) -> None:
+        job = self._job(job_id)
+        status = self.poll(job_id)
+        if status.state is not JobState.succeeded:
+            if status.done:
+                raise PermanentProviderError(
+                    status.error_message or "The preview was not rendered.",
+                    code=status.error_code or f"render_{status.state}",
+                )
+            raise TransientProviderError("The preview is still rendering.", code="not_ready")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(job.video, dest)
+
+    def cancel(self, job_id: str) -> bool:
+        job = self._job(job_id)
+        if job.canceled.exists() or self._finished(job):
+            return False
+        job.canceled.touch()
+        if (pid := self._pid(job)) is not None:
+            try:
+                os.killpg(pid, signal.SIGKILL)  # the render and its ffmpeg
+            except (ProcessLookupError, PermissionError):
+                pass
+            _alive(pid)  # reap it if it is ours
+        return True
+
+    # --- for tests and maintenance -------------------------------------------------------
+
+    @property
+    def generations(self) -> int:
+        """How many clips were ever submitted here (one line each in submissions.log)."""
+        try:
+            return len((self.root / "submissions.log").read_text().split())
+        except FileNotFoundError:
+            return 0
+
+    def prune(self, older_than_seconds: float = 86400.0) -> int:
+        """Delete finished job folders untouched for that long; returns how many."""
+        removed = 0
+        cutoff = time.time() - older_than_seconds
+        for path in self.root.glob("*/"):
+            if not _JOB_ID.match(path.name) or path.stat().st_mtime > cutoff:
+                continue
+            job = JobDir(path)
+            if job.canceled.exists() or self._finished(job) or not self._running(job):
+                shutil.rmtree(path, ignore_errors=True)
+                removed += 1
+        return removed
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _job(self, job_id: str) -> JobDir:
+        job = JobDir(self.root / job_id)
+        if not _JOB_ID.match(job_id) or not job.spec.exists():
+            raise PermanentProviderError("Unknown preview render.", code="unknown_job")
+        return job
+
+    def _launch(self, job: JobDir) -> None:
+        env = dict(os.environ)
+        # The worker's working directory need not be the project root.
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        with job.log.open("ab") as log:
+            child = subprocess.Popen(
+                [sys.executable, "-m", "v4a_portal.providers.draft_render_job", str(job.path)],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                env=env,
+                start_new_session=True,  # survives the worker; its own process group
+            )
+        _children[child.pid] = child
+        job.pid.write_text(str(child.pid))
+
+    @staticmethod
+    def _finished(job: JobDir) -> JobStatus | None:
+        if job.video.exists():
+            return JobStatus(JobState.succeeded, 100)
+        try:
+            error = json.loads(job.error.read_text())
+        except (FileNotFoundError, ValueError):
+            return None
+        return JobStatus(
+            JobState.failed, job.read_progress(), error.get("code"), error.get("message")
+        )
+
+    @staticmethod
+    def _pid(job: JobDir) -> int | None:
+        try:
+            return int(job.pid.read_text())
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def _running(self, job: JobDir) -> bool:
+        pid = self._pid(job)
+        if pid is None or not _alive(pid):
+            return False
+        beat = job.progress if job.progress.exists() else job.pid
+        return time.time() - beat.stat().st_mtime < STALE_SECONDS

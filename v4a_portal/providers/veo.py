@@ -1,0 +1,272 @@
+"""Google Veo 3.1 on Vertex AI through `google-genai`: image-to-video as a long-running
+operation.
+
+The job id is `<operation name>|<unix time of submit>`: the operation name is all Vertex
+needs to fetch the operation again (from any process), and the submit time lets any poller
+estimate progress, which Veo does not report.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import google.auth.exceptions
+import google.oauth2.credentials
+import httpx
+import requests
+from google import genai
+from google.genai import errors as genai_errors
+from google.genai import types
+
+from v4a_portal.providers.photo_fit import fit_png
+from v4a_portal.providers.video_provider import (
+    ClipSpec,
+    JobState,
+    JobStatus,
+    PermanentProviderError,
+    ProviderError,
+    TransientProviderError,
+)
+
+# size -> (aspect ratio, resolution)
+FORMATS = {
+    "720x1280": ("9:16", "720p"),
+    "1280x720": ("16:9", "720p"),
+    "1080x1920": ("9:16", "1080p"),
+    "1920x1080": ("16:9", "1080p"),
+}
+DURATIONS = (4, 6, 8)
+_SAFETY_WORDS = ("safety", "responsible ai", "usage guidelines", "prohibited", "blocked")
+SAFETY_MESSAGE = (
+    "The video service's safety filters blocked this clip. Try another photo or prompt."
+)
+T = TypeVar("T")
+
+
+def estimate_progress(elapsed: float, typical: float) -> int:
+    """Linear to 90 % at the typical latency, then creeping toward 99 %: never done early."""
+    if elapsed <= typical:
+        return max(1, int(90 * elapsed / typical))
+    return min(99, 90 + int(9 * (1 - math.exp(-(elapsed - typical) / typical))))
+
+
+def split_job_id(job_id: str) -> tuple[str, float | None]:
+    name, _, stamp = job_id.rpartition("|")
+    if not name:
+        name, stamp = job_id, ""
+    if "/operations/" not in name:
+        raise PermanentProviderError("Unknown Veo operation.", code="unknown_job")
+    try:
+        return name, float(stamp)
+    except ValueError:
+        return name, None
+
+
+def _is_safety(message: str) -> bool:
+    lowered = message.lower()
+    return any(word in lowered for word in _SAFETY_WORDS)
+
+
+def _mapped(exc: Exception) -> ProviderError:
+    if isinstance(exc, genai_errors.APIError):
+        code = exc.code or 0
+        if code in (408, 429):
+            return TransientProviderError(
+                "The video service is busy; retrying shortly.", code="provider_busy"
+            )
+        if code >= 500:
+            return TransientProviderError(
+                f"The video service had an error (HTTP {code}); retrying.",
+                code="provider_unavailable",
+            )
+        if code == 404:
+            return PermanentProviderError("The video job was not found.", code="unknown_job")
+        if code in (401, 403):
+            return PermanentProviderError(
+                "The video service refused our credentials.", code="provider_auth"
+            )
+        if _is_safety(exc.message or ""):
+            return PermanentProviderError(SAFETY_MESSAGE, code="safety_blocked")
+        return PermanentProviderError(
+            f"The video service rejected the request (HTTP {code}).", code="provider_rejected"
+        )
+    if isinstance(exc, google.auth.exceptions.RefreshError):
+        return PermanentProviderError(
+            "The video service credentials could not be refreshed.", code="provider_auth"
+        )
+    return TransientProviderError("The video service cannot be reached.", code="provider_unreachable")
+
+
+_NETWORK_ERRORS = (
+    genai_errors.APIError,
+    httpx.HTTPError,
+    requests.RequestException,
+    google.auth.exceptions.TransportError,
+    google.auth.exceptions.RefreshError,
+)
+
+
+class VeoProvider:
+    name = "veo"
+
+    def __init__(
+        self,
+        *,
+        project: str,
+        location: str,
+        access_token: str = "",
+        base_url: str = "",
+        timeout_seconds: float = 60.0,
+        typical_seconds: float = 60.0,
+        generate_audio: bool = True,
+        output_gcs_uri: str = "",
+    ) -> None:
+        # A static token is for emulators and short jobs; without one, Application Default
+        # Credentials (a service account in production) are used and refreshed by the SDK.
+        credentials = (
+            google.oauth2.credentials.Credentials(token=access_token) if access_token else None
+        )
+        self.client = genai.Client(
+            vertexai=True,
+            project=project,
+            location=location,
+            credentials=credentials,
+            http_options=types.HttpOptions(
+                base_url=base_url or None, timeout=int(timeout_seconds * 1000)
+            ),
+        )
+        self.project = project
+        self.typical_seconds = typical_seconds
+        self.generate_audio = generate_audio
+        self.output_gcs_uri = output_gcs_uri
+        # Fetching an operation is idempotent, so the SDK may retry it; creating one is paid
+        # and is never retried here (the pipeline decides, knowing what was stored).
+        self._poll_config = types.GetOperationConfig(
+            http_options=types.HttpOptions(
+                retry_options=types.HttpRetryOptions(attempts=3, initial_delay=0.5, max_delay=4)
+            )
+        )
+
+    def _call(self, fn: Callable[[], T]) -> T:
+        try:
+            return fn()
+        except _NETWORK_ERRORS as exc:
+            raise _mapped(exc) from exc
+
+    def submit(self, spec: ClipSpec) -> str:
+        if spec.size not in FORMATS or spec.duration not in DURATIONS:
+            raise PermanentProviderError(
+                f"Veo makes {', '.join(FORMATS)} clips of {DURATIONS} seconds.",
+                code="unsupported_request",
+            )
+        aspect_ratio, resolution = FORMATS[spec.size]
+        image = types.Image(
+            image_bytes=fit_png(spec.image_bytes, spec.width, spec.height), mime_type="image/png"
+        )
+        config = types.GenerateVideosConfig(
+            aspect_ratio=aspect_ratio,
+            resolution=resolution,
+            duration_seconds=spec.duration,
+            number_of_videos=1,
+            generate_audio=self.generate_audio,
+            output_gcs_uri=self.output_gcs_uri or None,
+        )
+        submitted_at = time.time()
+        operation = self._call(
+            lambda: self.client.models.generate_videos(
+                model=spec.model,
+                source=types.GenerateVideosSource(prompt=spec.prompt, image=image),
+                config=config,
+            )
+        )
+        if not operation.name:
+            raise TransientProviderError(
+                "The video service did not return a job id.", code="provider_unavailable"
+            )
+        return f"{operation.name}|{submitted_at:.3f}"
+
+    def _operation(self, name: str) -> types.GenerateVideosOperation:
+        return self._call(
+            lambda: self.client.operations.get(
+                types.GenerateVideosOperation(name=name), config=self._poll_config
+            )
+        )
+
+    def poll(self, job_id: str) -> JobStatus:
+        name, submitted_at = split_job_id(job_id)
+        operation = self._operation(name)
+        if not operation.done:
+            elapsed = time.time() - submitted_at if submitted_at else 0.0
+            return JobStatus(JobState.running, estimate_progress(elapsed, self.typical_seconds))
+        return self._outcome(operation)
+
+    @staticmethod
+    def _outcome(operation: types.GenerateVideosOperation) -> JobStatus:
+        if operation.error:
+            message = str(operation.error.get("message") or "")
+            if _is_safety(message):
+                return JobStatus(JobState.failed, 100, "safety_blocked", SAFETY_MESSAGE)
+            return JobStatus(
+                JobState.failed,
+                100,
+                "generation_failed",
+                "The video service could not make this clip.",
+            )
+        response = operation.response
+        if response is None or not response.generated_videos:
+            if response is not None and response.rai_media_filtered_count:
+                return JobStatus(JobState.failed, 100, "safety_blocked", SAFETY_MESSAGE)
+            return JobStatus(
+                JobState.failed, 100, "no_video", "The video service returned no video."
+            )
+        return JobStatus(JobState.succeeded, 100)
+
+    def download(self, job_id: str, dest: Path) -> None:
+        name, _ = split_job_id(job_id)
+        operation = self._operation(name)
+        if not operation.done:
+            raise TransientProviderError("The clip is still being generated.", code="not_ready")
+        status = self._outcome(operation)
+        if status.state is not JobState.succeeded:
+            raise PermanentProviderError(
+                status.error_message or "No video.", code=status.error_code or "no_video"
+            )
+        assert operation.response and operation.response.generated_videos
+        video = operation.response.generated_videos[0].video
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if video and video.video_bytes:
+            dest.write_bytes(video.video_bytes)
+        elif video and video.uri and video.uri.startswith("gs://"):
+            self._download_gcs(video.uri, dest)
+        else:
+            raise PermanentProviderError(
+                "The video service returned a video we cannot fetch.", code="no_video"
+            )
+
+    def _download_gcs(self, uri: str, dest: Path) -> None:
+        # Imported here: only deployments that set an output bucket need the storage client.
+        from google.api_core import exceptions as gexc
+        from google.cloud import storage
+
+        try:
+            client = storage.Client(project=self.project or None)
+            storage.Blob.from_uri(uri, client=client).download_to_filename(str(dest))
+        except gexc.NotFound as exc:
+            raise PermanentProviderError(
+                "The generated video is no longer in the bucket.", code="video_expired"
+            ) from exc
+        except (gexc.TooManyRequests, gexc.ServerError, requests.RequestException) as exc:
+            raise TransientProviderError(
+                "The video could not be fetched from storage; retrying.", code="download_failed"
+            ) from exc
+        except gexc.GoogleAPICallError as exc:
+            raise PermanentProviderError(
+                "The video could not be fetched from storage.", code="download_failed"
+            ) from exc
+
+    def cancel(self, job_id: str) -> bool:
+        return False  # Vertex has no cancel for video operations; the clip runs to its end
