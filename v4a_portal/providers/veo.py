@@ -98,7 +98,9 @@ def _mapped(exc: Exception) -> ProviderError:
         return PermanentProviderError(
             "The video service credentials could not be refreshed.", code="provider_auth"
         )
-    return TransientProviderError("The video service cannot be reached.", code="provider_unreachable")
+    return TransientProviderError(
+        "The video service cannot be reached.", code="provider_unreachable"
+    )
 
 
 _NETWORK_ERRORS = (

@@ -1,0 +1,91 @@
+"""`/library`: every photo the user uploaded, newest first, with the scripts written for it."""
+
+import reflex as rx
+
+from v4a_portal import routes
+from v4a_portal.components.empty_state import empty_state
+from v4a_portal.components.library_photo import library_photo
+from v4a_portal.components.pager import pager
+from v4a_portal.components.template import template
+from v4a_portal.state.library import LibraryState
+
+
+def _callout(text: rx.Var, color: str, icon: str, role: str, id_: str) -> rx.Component:
+    return rx.cond(
+        text != "",
+        rx.callout.root(
+            rx.callout.icon(rx.icon(icon, size=16)),
+            rx.callout.text(text),
+            color_scheme=color,
+            variant="soft",
+            role=role,
+            id=id_,
+            width="100%",
+        ),
+    )
+
+
+def _empty() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            empty_state(
+                "images",
+                "No photos yet",
+                "Upload a product photo in the Studio; it and every script written for it "
+                "will be kept here.",
+            ),
+            rx.button(
+                rx.link(rx.icon("sparkles", size=16), "Open the Studio", href=routes.STUDIO),
+                as_child=True,
+                size="3",
+            ),
+            align="center",
+            padding_bottom="32px",
+        ),
+        size="3",
+        width="100%",
+        id="library-empty",
+    )
+
+
+def _photos() -> rx.Component:
+    return rx.vstack(
+        rx.foreach(LibraryState.photos, library_photo),
+        pager(LibraryState),
+        spacing="4",
+        width="100%",
+        id="library-photos",
+    )
+
+
+@template(routes.LIBRARY, "Library", on_load=LibraryState.load)
+def library() -> rx.Component:
+    return rx.vstack(
+        rx.flex(
+            rx.vstack(
+                rx.heading("Library", size="7"),
+                rx.text(
+                    "Your product photos, newest first, and the scripts written for each.",
+                    color_scheme="gray",
+                ),
+                spacing="1",
+            ),
+            rx.spacer(),
+            rx.cond(LibraryState.loading, rx.spinner(size="3")),
+            align="end",
+            width="100%",
+        ),
+        _callout(LibraryState.status, "grass", "circle-check", "status", "library-status"),
+        _callout(LibraryState.error, "red", "circle-alert", "alert", "library-error"),
+        rx.cond(
+            LibraryState.total > 0,
+            _photos(),
+            rx.cond(
+                LibraryState.loading,
+                rx.skeleton(height="200px", width="100%"),
+                _empty(),
+            ),
+        ),
+        spacing="5",
+        width="100%",
+    )
