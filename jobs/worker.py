@@ -1,18 +1,64 @@
-"""Worker entry: `python -m jobs.worker` runs an RQ worker on the portal's queues."""
+"""Worker entry: `python -m jobs.worker` runs an RQ worker on the portal's queues, with RQ's
+scheduler (retries with backoff) and the maintenance ticker (jobs/maintenance.py).
+
+RQ forks a work horse per job. The job modules are imported here, once, so each horse
+starts warm; the database engine is warmed (dialect initialised) and emptied before
+forking, and each horse drops the pool it inherits, so no connection is ever shared
+between processes.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+
+from redis import Redis
 from rq import Queue, Worker
 
+import jobs.maintenance
+import jobs.video  # preloaded for the forked horses
+from v4a_portal.db import get_engine
+from v4a_portal.services import video_jobs
 from v4a_portal.services.redis_conn import get_redis
+from v4a_portal.settings import get_settings
 
-QUEUES = ("default",)
+log = logging.getLogger(__name__)
+
+# Served in this order: a sweep goes before the next clip.
+QUEUES = (jobs.maintenance.QUEUE, video_jobs.VIDEO_QUEUE, "default")
+
+
+def _drop_inherited_pool() -> None:
+    if get_engine.cache_info().currsize:
+        get_engine().dispose(close=False)
+
+
+def _warm_database() -> None:
+    try:
+        with get_engine().connect():
+            pass
+    except Exception as exc:  # the jobs report it; the worker still serves Redis
+        log.warning("database not reachable at worker start: %s", exc)
+    get_engine().dispose()
 
 
 def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = get_settings()
     conn = get_redis()
+    _warm_database()
+    os.register_at_fork(after_in_child=_drop_inherited_pool)
+    # Its own connection pool: the ticker thread never shares a socket with the worker loop.
+    ticker = jobs.maintenance.Ticker(
+        Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=10),
+        settings.maintenance_seconds,
+    )
+    ticker.start()
     queues = [Queue(name, connection=conn) for name in QUEUES]
-    Worker(queues, connection=conn).work(with_scheduler=True)
+    try:
+        Worker(queues, connection=conn).work(with_scheduler=True)
+    finally:
+        ticker.stop()
 
 
 if __name__ == "__main__":

@@ -79,10 +79,20 @@ class Settings(BaseSettings):
     veo_enabled: bool | None = Field(None, alias="V4A_VEO_ENABLED")
     veo_location: str = Field("us-central1", alias="V4A_VEO_LOCATION")
     veo_base_url: str = Field("", alias="V4A_VEO_BASE_URL")
+    # Empty: Application Default Credentials. A static OAuth token is for emulators.
+    veo_access_token: str = Field("", alias="V4A_VEO_ACCESS_TOKEN")
+    # gs://bucket/prefix makes Veo write videos there instead of returning them inline.
+    veo_output_gcs_uri: str = Field("", alias="V4A_VEO_OUTPUT_GCS_URI")
+    veo_generate_audio: bool = Field(True, alias="V4A_VEO_AUDIO")
+    # Veo reports no progress: it is estimated against this typical generation time.
+    veo_typical_seconds: float = Field(60.0, alias="V4A_VEO_TYPICAL_SECONDS", gt=0)
+    veo_timeout_seconds: float = Field(60.0, alias="V4A_VEO_TIMEOUT", gt=0)
     # OpenAI Videos (Sora) was removed from OpenAI's API on 2026-09-24: off unless a
     # compatible endpoint is configured.
     sora_base_url: str = Field("", alias="V4A_SORA_BASE_URL")
     sora_api_key: str = Field("", alias="V4A_SORA_API_KEY")
+    # A failed download is retried this many times in all; the paid generation never is.
+    sora_download_attempts: int = Field(4, alias="V4A_SORA_DOWNLOAD_ATTEMPTS", ge=1)
 
     # Video jobs. A running clip holds a lease (a Redis lock) it renews; the maintenance
     # sweep treats a clip whose lease has lapsed as orphaned and enqueues it again.

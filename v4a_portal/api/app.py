@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
-from v4a_portal.api import auth, errors, health, images, me, media, scripts, staff
+from v4a_portal.api import auth, errors, events, health, images, me, media, scripts, staff, videos
 from v4a_portal.settings import get_settings
 
 
@@ -35,4 +35,6 @@ def create_api() -> FastAPI:
     api.include_router(images.router)
     api.include_router(media.router)
     api.include_router(scripts.router)
+    api.include_router(videos.router)
+    api.include_router(events.router)
     return api

@@ -51,6 +51,8 @@ def _nav_link(*children: rx.Component, href: str) -> rx.Component:
 def navigation() -> rx.Component:
     return rx.el.nav(
         rx.hstack(
+            _nav_link(rx.icon("sparkles", size=15), rx.text("Studio"), href=routes.STUDIO),
+            _nav_link(rx.icon("images", size=15), rx.text("Library"), href=routes.LIBRARY),
             _nav_link(rx.icon("wallet", size=15), rx.text("Account"), href=routes.ACCOUNT),
             rx.cond(
                 AuthState.can_console,

@@ -52,7 +52,18 @@ def _line(line: Var[ScriptLine]) -> rx.Component:
             min_width=["auto", "128px"],
             padding_top="2px",
         ),
-        rx.text(line.text, size="2"),
+        rx.cond(
+            line.caption,
+            rx.text(
+                "“",
+                line.text,
+                "”",
+                size="2",
+                color=rx.color("indigo", 11),
+                style={"fontStyle": "italic"},
+            ),
+            rx.text(line.text, size="2"),
+        ),
         direction=rx.breakpoints(initial="column", sm="row"),
         gap="2px 12px",
     )

@@ -101,6 +101,7 @@ def brief_step() -> rx.Component:
                     required=True,
                     max_length=200,
                     size="2",
+                    width="100%",
                 ),
             ),
             _field(
@@ -110,6 +111,7 @@ def brief_step() -> rx.Component:
                     placeholder="e.g. coffee lovers who work from home",
                     max_length=200,
                     size="2",
+                    width="100%",
                 ),
                 hint="optional",
             ),
@@ -131,7 +133,13 @@ def brief_step() -> rx.Component:
             ),
             rx.cond(
                 ~StudioState.has_photo,
-                rx.text(messages.PHOTO_NEEDED, size="1", color_scheme="gray", align="right"),
+                rx.text(
+                    messages.PHOTO_NEEDED,
+                    size="1",
+                    color_scheme="gray",
+                    text_align="right",
+                    width="100%",
+                ),
             ),
             spacing="4",
             width="100%",

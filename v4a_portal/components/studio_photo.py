@@ -69,7 +69,7 @@ def _dropzone() -> rx.Component:
         UPLOAD_ID,
         rx.cond(StudioState.uploading, _progress(), _invitation()),
         on_drop=upload,
-        on_drop_rejected=StudioState.upload_rejected,
+        on_rejected=StudioState.upload_rejected,
         max_bytes=StudioState.max_upload_mb * 1024 * 1024,
         busy=StudioState.uploading,
     )
@@ -143,7 +143,7 @@ def _recent() -> rx.Component:
         StudioState.recent.length() > 0,
         rx.vstack(
             rx.hstack(
-                rx.text("Or reuse a recent photo", size="2", weight="medium"),
+                rx.text("Your recent photos", size="2", weight="medium"),
                 rx.spacer(),
                 rx.link("All photos", href=routes.LIBRARY, size="2"),
                 width="100%",

@@ -23,7 +23,7 @@ from v4a_portal.providers.draft_renderer import JobDir
 from v4a_portal.providers.video_provider import Caption
 
 # Speed over size: a draft is a preview, and must render faster than it plays.
-PRESET = "veryfast"
+PRESET = "superfast"
 CRF = "23"
 _PROGRESS_EVERY = 6  # frames
 
@@ -105,9 +105,8 @@ def render(job: JobDir) -> None:
         encoder.stdin.close()
     except BrokenPipeError:
         pass  # ffmpeg died; its exit code and log say why
-    if encoder.wait() != 0:
-        tail = job.log.read_text(errors="replace")[-500:]
-        raise RenderError("render_failed", f"The video encoder failed: {tail.strip()}")
+    if encoder.wait() != 0:  # ffmpeg's own words are in render.log
+        raise RenderError("render_failed", "The preview could not be encoded.")
     job.write_atomic(job.progress, "99")
     os.replace(job.partial, job.video)
 

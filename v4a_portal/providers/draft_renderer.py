@@ -20,6 +20,7 @@ so tests can check that a clip was generated exactly once.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -39,13 +40,15 @@ from v4a_portal.providers.video_provider import (
     PermanentProviderError,
     TransientProviderError,
 )
-from v4a_portal.settings import ROOT
 
 SIZES = ("720x1280", "1280x720")
 DURATIONS = (4, 8, 12)
 # A render rewrites its progress file several times a second; one silent this long is gone
 # (killed with the machine, or a zombie nobody reaped).
 STALE_SECONDS = 60.0
+# The project root, for the render's PYTHONPATH (not from settings: the render process
+# starts faster without importing pydantic).
+ROOT = Path(__file__).resolve().parents[2]
 _JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 _LOST = "The preview render stopped unexpectedly; please try again."
 
@@ -112,12 +115,16 @@ class JobDir:
 _children: dict[int, subprocess.Popen[bytes]] = {}
 
 
+def _reap() -> None:
+    for pid, child in list(_children.items()):
+        if child.poll() is not None:
+            _children.pop(pid, None)
+
+
 def _alive(pid: int) -> bool:
-    if (child := _children.get(pid)) is not None:
-        if child.poll() is None:
-            return True
-        del _children[pid]
-        return False
+    _reap()
+    if pid in _children:
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -166,6 +173,7 @@ class DraftRenderer:
 
     def poll(self, job_id: str) -> JobStatus:
         job = self._job(job_id)
+        _reap()
         progress = job.read_progress()
         if job.canceled.exists():
             return JobStatus(JobState.canceled, progress)
@@ -198,10 +206,8 @@ class DraftRenderer:
             return False
         job.canceled.touch()
         if (pid := self._pid(job)) is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signal.SIGKILL)  # the render and its ffmpeg
-            except (ProcessLookupError, PermissionError):
-                pass
             _alive(pid)  # reap it if it is ours
         return True
 

@@ -17,6 +17,7 @@ from typing import TypeVar
 import google.auth.exceptions
 import google.oauth2.credentials
 import httpx
+import httpx2
 import requests
 from google import genai
 from google.genai import errors as genai_errors
@@ -94,9 +95,12 @@ def _mapped(exc: Exception) -> ProviderError:
         return PermanentProviderError(
             f"The video service rejected the request (HTTP {code}).", code="provider_rejected"
         )
-    if isinstance(exc, google.auth.exceptions.RefreshError):
+    if isinstance(exc, google.auth.exceptions.GoogleAuthError) and not isinstance(
+        exc, google.auth.exceptions.TransportError
+    ):
+        # No Application Default Credentials, or they cannot be refreshed: configuration.
         return PermanentProviderError(
-            "The video service credentials could not be refreshed.", code="provider_auth"
+            "The video service credentials are missing or invalid.", code="provider_auth"
         )
     return TransientProviderError(
         "The video service cannot be reached.", code="provider_unreachable"
@@ -106,9 +110,9 @@ def _mapped(exc: Exception) -> ProviderError:
 _NETWORK_ERRORS = (
     genai_errors.APIError,
     httpx.HTTPError,
+    httpx2.HTTPError,  # google-genai 3.x sends through httpx2
     requests.RequestException,
-    google.auth.exceptions.TransportError,
-    google.auth.exceptions.RefreshError,
+    google.auth.exceptions.GoogleAuthError,
 )
 
 
@@ -126,6 +130,7 @@ class VeoProvider:
         typical_seconds: float = 60.0,
         generate_audio: bool = True,
         output_gcs_uri: str = "",
+        poll_retry_seconds: float = 0.5,
     ) -> None:
         # A static token is for emulators and short jobs; without one, Application Default
         # Credentials (a service account in production) are used and refreshed by the SDK.
@@ -149,7 +154,12 @@ class VeoProvider:
         # and is never retried here (the pipeline decides, knowing what was stored).
         self._poll_config = types.GetOperationConfig(
             http_options=types.HttpOptions(
-                retry_options=types.HttpRetryOptions(attempts=3, initial_delay=0.5, max_delay=4)
+                retry_options=types.HttpRetryOptions(
+                    attempts=3,
+                    initial_delay=poll_retry_seconds,
+                    max_delay=8 * poll_retry_seconds,
+                    jitter=poll_retry_seconds / 2,
+                )
             )
         )
 

@@ -23,6 +23,7 @@ _LABELLED = re.compile(r"^([A-Z][A-Za-z0-9 ()\-]{0,30}):\s*(.*)$")
 class ScriptLine:
     label: str
     text: str
+    caption: bool = False  # words shown on screen, not a direction
 
 
 @dataclass(frozen=True)
@@ -110,9 +111,11 @@ def script_lines(text: str) -> list[ScriptLine]:
         if not line:
             continue
         if match := _LABELLED.match(line):
-            lines.append(ScriptLine(match.group(1), match.group(2)))
+            label = match.group(1)
+            lines.append(ScriptLine(label, match.group(2), label.upper() == "ON-SCREEN"))
         elif lines:
-            lines[-1] = ScriptLine(lines[-1].label, f"{lines[-1].text} {line}".strip())
+            last = lines[-1]
+            lines[-1] = ScriptLine(last.label, f"{last.text} {line}".strip(), last.caption)
         else:
             lines.append(ScriptLine("", line))
     return lines

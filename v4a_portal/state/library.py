@@ -10,7 +10,7 @@ from v4a_portal.services import images, scripts
 from v4a_portal.state.auth import AuthState
 from v4a_portal.state.cards import PhotoCard, photo_card
 from v4a_portal.state.paging import PER_PAGE, Paging
-from v4a_portal.state.service_call import call
+from v4a_portal.state.service_call import call, row_id
 
 # The newest scripts shown under a photo; a long regeneration chain says how many more.
 SCRIPTS_PER_PHOTO = 10
@@ -65,9 +65,8 @@ class LibraryState(Paging, AuthState):
         user = await self._signed_in()
         if user is None or user.id is None:
             return self._bounce(user)
-        try:
-            photo_id = int(photo_id)
-        except (TypeError, ValueError):
+        photo_id = row_id(photo_id)
+        if not photo_id:
             return None
         name = next((p.name for p in self.photos if p.id == photo_id), "The photo")
         kept, self.error = await call(_delete, user.id, photo_id)

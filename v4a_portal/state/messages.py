@@ -89,6 +89,7 @@ SCRIPT_CRASHED = (
 )
 NOT_FOUND = "That is not in your library any more. It may have been deleted."
 PHOTO_NEEDED = "Choose or upload a photo first."
+UPLOAD_INTERRUPTED = "The upload was interrupted before the whole file arrived. Please try again."
 ONE_PHOTO = "Drop one photo at a time."
 
 # react-dropzone's codes for files refused in the browser, before any upload.

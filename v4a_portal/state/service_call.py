@@ -1,4 +1,5 @@
-"""Run a blocking service call off the event loop and turn a refusal into words for the UI.
+"""How handlers call services: ids from the browser checked, blocking calls off the event
+loop, a refusal turned into words.
 
 Every Studio and Library handler goes through `call`, so a DomainError becomes the same
 message everywhere (messages.error_text) and an unexpected error is logged, never shown.
@@ -29,3 +30,12 @@ async def call(
     except Exception:
         logger.exception("%s failed", getattr(fn, "__name__", fn))
         return None, unexpected
+
+
+def row_id(value: object) -> int:
+    """A database id the browser sent, or 0 when it is not one (the ids are signed 64-bit)."""
+    try:
+        number = int(str(value))
+    except ValueError:
+        return 0
+    return number if 0 < number < 2**63 else 0

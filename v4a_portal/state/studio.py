@@ -7,6 +7,7 @@ re-reads the session; ids from the browser only ever reach the services' *_owned
 from __future__ import annotations
 
 import contextlib
+import logging
 import tempfile
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -21,7 +22,9 @@ from v4a_portal.settings import get_settings
 from v4a_portal.state import messages
 from v4a_portal.state.auth import AuthState
 from v4a_portal.state.cards import PhotoCard, ScriptCard, photo_card, script_card
-from v4a_portal.state.service_call import call
+from v4a_portal.state.service_call import call, row_id
+
+logger = logging.getLogger(__name__)
 
 UPLOAD_ID = "studio-photo"
 RECENT_PHOTOS = 8
@@ -94,34 +97,33 @@ def _edit(user_id: int, script_id: int, text: str) -> ScriptCard:
         return script_card(scripts.edit(session, user_id, script_id, text))
 
 
-async def _receive(chunks: rx.UploadChunkIterator, into: BinaryIO, limit: int) -> tuple[str, str]:
+async def _receive(
+    first: rx.UploadChunk, rest: rx.UploadChunkIterator, into: BinaryIO, limit: int
+) -> tuple[str, str]:
     """Copy the one uploaded file into `into`: (file name, declared type).
 
-    The dropzone's size limit is only the browser's; this one stops reading the request as
+    The drop zone's size limit is only the browser's; this one stops reading the request as
     soon as it is passed, so an oversized body is never stored whole.
     """
-    name, declared, size = "", "", 0
-    async for chunk in chunks:
-        if not name:
-            name, declared = chunk.filename, chunk.content_type
-        elif chunk.filename != name or chunk.offset != size:  # a second file part
+    name, declared, size = first.filename, first.content_type, 0
+    chunk: rx.UploadChunk | None = first
+    while chunk is not None:
+        if chunk.filename != name or chunk.offset != size:  # a second file part
             raise InvalidInput(messages.ONE_PHOTO)
         size += len(chunk.data)
         if size > limit:
             raise TooLarge(f"The photo is larger than {limit // (1024 * 1024)} MB.")
         into.write(chunk.data)
-    if not name:
-        raise InvalidInput("No file arrived. Please try again.")
+        chunk = await anext(rest, None)
     return name, declared
 
 
-def _number(value: object) -> int:
-    """A positive id or choice from the browser, or 0."""
+def _seconds(value: object) -> int:
+    """The chosen length; the service checks it is one it offers."""
     try:
-        number = int(str(value))
+        return int(str(value))
     except ValueError:
-        return 0
-    return number if 0 < number < 2**62 else 0
+        return DEFAULT_DURATION
 
 
 class StudioState(AuthState):
@@ -159,7 +161,7 @@ class StudioState(AuthState):
         if user is None or user.id is None:
             return self._bounce(user)
         params = self.router.url.query_parameters
-        asked_photo, asked_script = _number(params.get("photo")), _number(params.get("script"))
+        asked_photo, asked_script = row_id(params.get("photo")), row_id(params.get("script"))
         asked = bool(asked_photo or asked_script)
         if not asked:  # re-check what this tab had open: it may have been deleted since
             asked_photo, asked_script = self.photo.id, self.script.id
@@ -185,7 +187,7 @@ class StudioState(AuthState):
         user = await self._signed_in()
         if user is None or user.id is None:
             return self._bounce(user)
-        card, error = await call(_owned_photo, user.id, _number(photo_id))
+        card, error = await call(_owned_photo, user.id, row_id(photo_id))
         self.photo_error, self.photo_note = error, ""
         if card is not None and card.id != self.photo.id:
             self._show(card, None)
@@ -198,11 +200,9 @@ class StudioState(AuthState):
         self.photo_error = self.photo_note = self.script_error = ""
 
     @rx.event
-    def upload_rejected(self, rejections: list[dict[str, Any]]) -> None:
-        """The browser refused the file before sending it (type or size)."""
-        codes = [
-            str(e.get("code", "")) for r in rejections[:1] for e in (r.get("errors") or [])[:5]
-        ]
+    def upload_rejected(self, reasons: str) -> None:
+        """The browser refused the file before sending it: react-dropzone's reason codes."""
+        codes = str(reasons)[:500].split(",")
         self.photo_error = messages.drop_rejection(codes, get_settings().max_upload_mb)
         self.photo_note = ""
 
@@ -222,14 +222,24 @@ class StudioState(AuthState):
             user = await self._signed_in()
             if user is None or user.id is None:
                 return self._bounce(user)
+        # The drop zone also sends an empty upload when it refused the file itself; then
+        # upload_rejected has already said why.
+        first = await anext(chunks, None)
+        if first is None:
+            return None
+        async with self:
             self.uploading, self.checking, self.upload_percent = True, False, 0
             self.photo_error = self.photo_note = ""
         saved: tuple[PhotoCard, bool] | None = None
+        limit = get_settings().max_upload_bytes
         with tempfile.SpooledTemporaryFile(_SPOOL_IN_MEMORY) as spool:
             try:
-                name, declared = await _receive(chunks, spool, get_settings().max_upload_bytes)
+                name, declared = await _receive(first, chunks, spool, limit)
             except (InvalidInput, TooLarge) as refused:
                 error = messages.error_text(refused)
+            except Exception:  # the request broke off: a bad multipart body, a lost client
+                logger.warning("photo upload interrupted", exc_info=True)
+                error = messages.UPLOAD_INTERRUPTED
             else:
                 async with self:
                     self.checking, self.upload_percent = True, 100
@@ -263,7 +273,7 @@ class StudioState(AuthState):
                 audience=str(form.get("audience") or "")[:1000] or None,
                 tone=str(form.get("tone") or "")[:200] or None,
                 language=str(form.get("language") or DEFAULT_LANGUAGE)[:20],
-                target_duration=_number(form.get("duration")) or DEFAULT_DURATION,
+                target_duration=_seconds(form.get("duration")),
             )
             self._start_writing()
         card, error = await call(_write, user.id, request, unexpected=messages.SCRIPT_CRASHED)

@@ -1,0 +1,266 @@
+"""Video pipeline throughput against bare RQ, on a throwaway database and Redis.
+
+    .venv/bin/python bench/pipeline.py [--clips 500] [--workers 2] [--rounds 1] [--sqlite]
+
+Pipeline side: `videos.request_clips` one clip at a time (debit, rows, commit, enqueue),
+then the real clip job in real `jobs.worker` processes (lease, start, submit, store the
+provider job id, poll, download, ffmpeg probe + thumbnail, storage, complete, progress
+messages) with an instant provider that serves a ready 720x1280 4 s MP4. Bare side: the
+same number of no-op jobs enqueued one by one on the same Redis, run by the same number of
+the same worker processes. Each side's clock runs from the first request/enqueue to the
+last completion. The ratio is pipeline / bare; the aim is >= 0.5.
+
+The instant provider is patched into `video_registry.provider_for` when this file starts a
+worker (`--worker`): fine in a benchmark, never in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from redis import Redis  # noqa: E402
+from rq import Queue  # noqa: E402
+from rq.registry import FinishedJobRegistry  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+
+from bench.ledger import scratch_database  # noqa: E402
+from v4a_portal import migrate  # noqa: E402
+from v4a_portal.db import session_scope  # noqa: E402
+from v4a_portal.models import LedgerKind, User, Video  # noqa: E402
+from v4a_portal.providers.video_provider import ClipSpec, JobState, JobStatus  # noqa: E402
+from v4a_portal.services import images, ledger, videos  # noqa: E402
+from v4a_portal.services.redis_conn import get_redis  # noqa: E402
+from v4a_portal.settings import get_settings  # noqa: E402
+
+BARE_QUEUE = "default"  # served by the same workers, after the video queue
+
+
+def noop() -> None:
+    """The bare side's job."""
+
+
+class InstantProvider:
+    """Done as soon as it is asked; the file is a real clip made once per run."""
+
+    name = "instant"
+
+    def __init__(self, clip: Path) -> None:
+        self.clip = clip
+
+    def submit(self, spec: ClipSpec) -> str:
+        return uuid.uuid4().hex
+
+    def poll(self, job_id: str) -> JobStatus:
+        return JobStatus(JobState.succeeded, 100)
+
+    def download(self, job_id: str, dest: Path) -> None:
+        shutil.copyfile(self.clip, dest)
+
+    def cancel(self, job_id: str) -> bool:
+        return False
+
+
+def run_worker() -> None:
+    """`--worker`: a `jobs.worker` process whose clips all come from the instant provider."""
+    import bench.pipeline  # noqa: F401  (the no-op job's module, preloaded like jobs.video)
+    from jobs import worker
+    from v4a_portal.providers import video_registry
+
+    provider = InstantProvider(Path(os.environ["V4A_BENCH_CLIP"]))
+    video_registry.provider_for = lambda model, settings=None: provider  # type: ignore[assignment]
+    worker.main()
+
+
+@contextmanager
+def private_redis() -> Iterator[str]:
+    """A redis-server of our own (no persistence), so nothing else's queues interfere."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        client = Redis(port=port)
+        for _ in range(200):
+            try:
+                client.ping()
+                break
+            except Exception:
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.kill()
+        server.wait()
+
+
+def make_clip(folder: Path) -> Path:
+    import imageio_ffmpeg
+
+    clip = folder / "instant.mp4"
+    subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i",
+         "testsrc=size=720x1280:rate=24:duration=4", "-pix_fmt", "yuv420p", "-c:v", "libx264",
+         "-preset", "ultrafast", "-movflags", "+faststart", str(clip)],
+        check=True,
+    )  # fmt: skip
+    return clip
+
+
+def start_workers(count: int, log: Path) -> list[subprocess.Popen[bytes]]:
+    procs = []
+    for _ in range(count):
+        with log.open("ab") as out:
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, str(Path(__file__).resolve()), "--worker"],
+                    cwd=ROOT,
+                    env=dict(os.environ),
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+    return procs
+
+
+def wait_ready(conn: Redis, count: int) -> None:
+    from rq import Worker
+
+    while len(Worker.all(connection=conn)) < count:
+        time.sleep(0.1)
+    time.sleep(1.5)  # the first maintenance sweep and the scheduler settle
+
+
+def stop_workers(procs: list[subprocess.Popen[bytes]], conn: Redis) -> None:
+    for p in procs:
+        p.kill()
+    for p in procs:
+        p.wait()
+    conn.flushdb()
+
+
+def setup_user(clips: int, photo: bytes) -> tuple[int, int]:
+    with session_scope() as session:
+        user = User(email=f"bench-{uuid.uuid4().hex[:8]}@bench.example")
+        session.add(user)
+        session.flush()
+        assert user.id is not None
+        ledger.post(
+            session, user_id=user.id, delta=clips * 100, kind=LedgerKind.purchase, key=f"o{user.id}"
+        )
+        image = images.save_upload(session, user.id, "photo.jpg", photo).image
+        assert image.id is not None
+        return user.id, image.id
+
+
+def photo_bytes() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.linear_gradient("L").resize((1080, 1350)).convert("RGB").save(out, "JPEG")
+    return out.getvalue()
+
+
+def completed(user_id: int) -> int:
+    with session_scope() as session:
+        return int(
+            session.execute(
+                select(func.count())
+                .select_from(Video)
+                .where(Video.user_id == user_id, Video.status == "completed")
+            ).scalar_one()
+        )
+
+
+def pipeline_rate(clips: int, user_id: int, image_id: int) -> float:
+    began = time.perf_counter()
+    for _ in range(clips):
+        videos.request_clips(user_id, image_id, None, "bench", "draft", 4, "720x1280", 1)
+    while completed(user_id) < clips:
+        time.sleep(0.1)
+    return clips / (time.perf_counter() - began)
+
+
+def bare_rate(clips: int, conn: Redis) -> float:
+    queue = Queue(BARE_QUEUE, connection=conn)
+    finished = FinishedJobRegistry(BARE_QUEUE, connection=conn)
+    before = finished.count
+    began = time.perf_counter()
+    for _ in range(clips):
+        queue.enqueue_call("bench.pipeline.noop", result_ttl=600)
+    while finished.count - before < clips:
+        time.sleep(0.1)
+    return clips / (time.perf_counter() - began)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clips", type=int, default=500)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=1, help="pipeline/bare pairs")
+    parser.add_argument("--sqlite", action="store_true", help="SQLite file instead of PostgreSQL")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        run_worker()
+        return 0
+
+    with scratch_database(args.sqlite) as url, private_redis() as redis_url:
+        folder = Path(tempfile.mkdtemp(prefix="v4a-bench-pipeline-"))
+        os.environ.update(
+            REDIS_URL=redis_url,
+            V4A_BENCH_CLIP=str(make_clip(folder)),
+        )
+        get_settings.cache_clear()
+        get_redis.cache_clear()
+        migrate.upgrade()
+        conn = get_redis()
+        print(f"database: {url.split('@')[-1]}   redis: {redis_url}")
+        print(f"{args.clips} clips, {args.workers} worker processes, {os.cpu_count()} CPUs, load "
+              f"average {', '.join(f'{x:.1f}' for x in os.getloadavg())}\n")  # fmt: skip
+        pipeline_rates, bare_rates = [], []
+        for r in range(args.rounds):
+            user_id, image_id = setup_user(args.clips, photo_bytes())
+            procs = start_workers(args.workers, folder / "workers.log")
+            wait_ready(conn, args.workers)
+            pipeline_rates.append(pipeline_rate(args.clips, user_id, image_id))
+            bare_rates.append(bare_rate(args.clips, conn))
+            stop_workers(procs, conn)
+            print(
+                f"round {r + 1}: pipeline {pipeline_rates[-1]:6.1f} clips/s   "
+                f"bare RQ {bare_rates[-1]:6.1f} jobs/s   "
+                f"ratio {pipeline_rates[-1] / bare_rates[-1]:.2f}"
+            )
+        pipeline = sum(pipeline_rates) / len(pipeline_rates)
+        bare = sum(bare_rates) / len(bare_rates)
+        print(f"\npipeline   {pipeline:6.1f} clips/s  (request → job → stored + thumbnail)")
+        print(f"bare RQ    {bare:6.1f} jobs/s   (no-op job, same workers)")
+        print(f"ratio      {pipeline / bare:6.2f}   (aim >= 0.5)")
+        with session_scope() as session:
+            problems = ledger.reconcile(session)
+        print(f"reconcile  {'clean' if not problems else problems}")
+        if not os.environ.get('KEEP'): shutil.rmtree(folder, ignore_errors=True)
+        else: print(folder)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,77 @@
+"""Maintenance every minute: the video sweep (services/video_sweep.py) as an RQ job.
+
+Every worker process runs a `Ticker` thread; once per interval the first ticker to take a
+Redis key (SET NX EX) enqueues one sweep on the `maintenance` queue, which workers serve
+before the video queue. So the sweep runs about once a minute whatever the number of
+workers, needs no extra process, survives any worker dying, and resumes by itself after
+Redis restarts (the tickers keep trying). The ticker only touches Redis: the sweep itself
+runs in a job's forked work horse like any other database work.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue
+
+from v4a_portal.services import video_sweep
+
+log = logging.getLogger(__name__)
+
+QUEUE = "maintenance"
+TICK_KEY = "v4a:maintenance:tick"
+
+
+def sweep() -> dict[str, Any]:
+    """The RQ job."""
+    report = video_sweep.sweep()
+    return {
+        "checked": report.checked,
+        "requeued": report.requeued,
+        "timed_out": report.timed_out,
+    }
+
+
+def tick(conn: Redis, interval: int) -> bool:
+    """Enqueue a sweep unless one was enqueued within `interval` seconds, by anyone."""
+    if not conn.set(TICK_KEY, str(time.time()), nx=True, ex=interval):
+        return False
+    queue = Queue(QUEUE, connection=conn)
+    if queue.count:  # the last one is still waiting for a free worker
+        return False
+    queue.enqueue_call(
+        "jobs.maintenance.sweep",
+        job_id=f"maintenance-{int(time.time())}",
+        timeout=max(120, interval * 2),
+        result_ttl=600,
+        failure_ttl=86400,
+        description="video maintenance sweep",
+    )
+    return True
+
+
+class Ticker(threading.Thread):
+    """Calls `tick` now and then every `interval` seconds until `stop`."""
+
+    def __init__(self, conn: Redis, interval: int) -> None:
+        super().__init__(name="maintenance-ticker", daemon=True)
+        self.conn = conn
+        self.interval = interval
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while True:
+            try:
+                tick(self.conn, self.interval)
+            except RedisError as exc:
+                log.warning("maintenance tick failed (will retry): %s", exc)
+            if self._stop_event.wait(self.interval):
+                return
+
+    def stop(self) -> None:
+        self._stop_event.set()

@@ -1,0 +1,206 @@
+"""The clip job: one RQ job per video, safe to run twice and resumable.
+
+    lease → start (attempt counted) → submit once, store the provider job id (commit)
+    → poll, publishing progress → download → probe + thumbnail → storage → completed
+
+A job that finds a provider job id on the row resumes polling it: a retry, a re-enqueue
+after a crash or a Redis restart never pays for a second generation. Transient errors are
+raised for RQ to retry with backoff (video_jobs.retry_policy); a permanent error, a failed
+generation or the last retry failing marks the clip failed and refunds it in one
+transaction. A cancel or the deadline sweep ends the clip in the database; the job sees
+the row is no longer active at its next progress write (about a second) and stops.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from pathlib import Path
+
+from rq import get_current_job
+from rq.job import Job
+
+from jobs.lease import Lease
+from v4a_portal.models import VideoStatus
+from v4a_portal.providers import script_format
+from v4a_portal.providers.video_provider import (
+    Caption,
+    ClipSpec,
+    JobState,
+    JobStatus,
+    PermanentProviderError,
+    ProviderError,
+    TransientProviderError,
+    VideoProvider,
+)
+from v4a_portal.services import progress, storage, video_files, video_jobs
+from v4a_portal.services.errors import InvalidInput, NotFound
+from v4a_portal.services.redis_conn import get_redis
+from v4a_portal.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+# Local renders (by model id) are polled often, so bars move smoothly; remote APIs per the
+# setting.
+_POLL_SECONDS = {"draft": 0.5}
+_WRITE_EVERY = 1.0  # seconds between progress writes to the row
+REFUNDED = " Your credits were refunded."
+STOPPED = "stopped: the clip was ended elsewhere (canceled, timed out) or taken over"
+
+
+def run_clip(video_id: int) -> str:
+    """The RQ entry point; returns what happened (kept as the job's result)."""
+    rq_job = get_current_job()
+    lease = Lease(get_redis(), video_jobs.lease_key(video_id), get_settings().video_lease_seconds)
+    if not lease.acquire():
+        return "busy: another job holds this clip"
+    try:
+        clip = video_jobs.start(video_id, rq_job.id if rq_job else None)
+        if clip is None:
+            return "nothing to do"
+        return _run(clip, lease, last_try=_last_try(rq_job))
+    finally:
+        lease.release()
+
+
+def _last_try(rq_job: Job | None) -> bool:
+    return rq_job is None or not rq_job.retries_left
+
+
+def _run(clip: video_jobs.Clip, lease: Lease, *, last_try: bool) -> str:
+    try:
+        return _generate(clip, lease)
+    except InvalidInput as exc:  # the model was switched off since the request
+        video_jobs.fail(clip.id, "model_unavailable", exc.message + REFUNDED)
+        return "failed: model unavailable"
+    except ProviderError as exc:
+        if not (exc.permanent or last_try):
+            raise  # RQ retries with backoff; the next try resumes
+        video_jobs.fail(clip.id, exc.code, exc.message + REFUNDED)
+        return f"failed: {exc.code}"
+    except Exception:
+        if not last_try:
+            raise
+        log.exception("video %s failed on its last try", clip.id)
+        video_jobs.fail(clip.id, "internal_error", "Generation failed on our side." + REFUNDED)
+        return "failed: internal error"
+
+
+def _generate(clip: video_jobs.Clip, lease: Lease) -> str:
+    provider = video_jobs.provider_for(clip.model)
+    provider_job_id = clip.provider_job_id
+    if provider_job_id is None:
+        provider_job_id = provider.submit(clip_spec(clip))
+        if not video_jobs.store_provider_job(clip.id, provider_job_id):
+            video_jobs.cancel_at_provider(clip.model, provider_job_id)
+            return STOPPED
+    status = _wait(clip, provider, provider_job_id, lease)
+    if status is None:
+        return STOPPED
+    if status.state == JobState.succeeded:
+        return _store(clip, provider, provider_job_id)
+    message = (status.error_message or "The video could not be generated.") + REFUNDED
+    if status.state == JobState.canceled:
+        ended = video_jobs.finish(clip.id, VideoStatus.canceled, "provider_canceled", message)
+    else:
+        ended = video_jobs.fail(clip.id, status.error_code or "generation_failed", message)
+    if ended is None:
+        return STOPPED  # the provider job ended because the clip was canceled here
+    return f"{ended.payload['status']}: {ended.payload['error_code']}"
+
+
+def _wait(
+    clip: video_jobs.Clip, provider: VideoProvider, provider_job_id: str, lease: Lease
+) -> JobStatus | None:
+    """Poll until the generation is done; None when the job must stop (the clip was
+    canceled or failed meanwhile, or another job took the lease)."""
+    every = _POLL_SECONDS.get(clip.model, get_settings().video_poll_seconds)
+    reporter = _Progress(clip)
+    while not lease.lost.is_set():
+        status = provider.poll(provider_job_id)
+        if status.done:
+            return status
+        if not reporter.update(status.progress):
+            video_jobs.cancel_at_provider(clip.model, provider_job_id)
+            return None
+        lease.lost.wait(every)
+    return None
+
+
+class _Progress:
+    """Publishes every change, writes the row at most once a second (and learns from that
+    write whether the clip is still active)."""
+
+    def __init__(self, clip: video_jobs.Clip) -> None:
+        self.clip = clip
+        self.percent = clip.progress
+        self.written_at = 0.0
+
+    def update(self, percent: int) -> bool:
+        percent = max(0, min(99, int(percent)))  # 100 means stored and playable
+        if percent > self.percent:
+            self.percent = percent
+            progress.publish(self.clip.user_id, video_jobs.progress_event(self.clip, percent))
+        now = time.monotonic()
+        if now - self.written_at < _WRITE_EVERY:
+            return True
+        self.written_at = now
+        return video_jobs.record_progress(self.clip.id, self.percent)
+
+
+def _store(clip: video_jobs.Clip, provider: VideoProvider, provider_job_id: str) -> str:
+    store = storage.get_storage()
+    with tempfile.TemporaryDirectory(prefix="v4a-clip-") as tmp:
+        mp4, jpg = Path(tmp) / "clip.mp4", Path(tmp) / "thumb.jpg"
+        provider.download(provider_job_id, mp4)  # retried on its own: never regenerates
+        try:
+            video_files.thumbnail(mp4, jpg)
+        except video_files.UnreadableVideo as exc:
+            raise TransientProviderError(
+                "The finished video could not be read.", code="unreadable_video"
+            ) from exc
+        key = storage.video_key(clip.user_id)
+        store.put_file(key, mp4, "video/mp4")
+        store.put_file(storage.thumbnail_key(key), jpg, "image/jpeg")
+    if not video_jobs.complete(clip.id, key):
+        store.delete(key)  # canceled meanwhile and refunded: keep nothing
+        store.delete(storage.thumbnail_key(key))
+        return STOPPED
+    return "completed"
+
+
+def clip_spec(clip: video_jobs.Clip) -> ClipSpec:
+    if clip.image_key is None:
+        raise PermanentProviderError("The photo of this clip was deleted.", code="photo_deleted")
+    try:
+        image = storage.get_storage().read_bytes(clip.image_key)
+    except NotFound as exc:
+        raise PermanentProviderError(
+            "The photo of this clip is missing.", code="photo_missing"
+        ) from exc
+    return ClipSpec(
+        model=clip.model,
+        prompt=clip.prompt,
+        duration=clip.duration,
+        size=clip.size,
+        image_bytes=image,
+        image_content_type=clip.image_content_type or "image/jpeg",
+        captions=captions(clip.script_text, clip.duration),
+    )
+
+
+def captions(script_text: str | None, duration: int) -> tuple[Caption, ...]:
+    """The script's on-screen lines, its scenes stretched or squeezed to the clip's length."""
+    script = script_format.parse(script_text) if script_text else None
+    if script is None:
+        return ()
+    scale = duration / sum(scene.seconds for scene in script.scenes)
+    found: list[Caption] = []
+    start = 0.0
+    for scene in script.scenes:
+        end = start + scene.seconds * scale
+        if scene.on_screen_text.strip():
+            found.append(Caption(round(start, 2), round(end, 2), scene.on_screen_text.strip()))
+        start = end
+    return tuple(found)

@@ -1,0 +1,123 @@
+"""GET /api/v1/videos/{id}/events: snapshot first, then progress and status from the user's
+Redis channel (only this clip's), heartbeats, and the stream ends after the final state.
+
+Here the clip's transitions are driven through the same service calls the job makes; the
+stream against a real worker and the draft renderer is in tests/jobs/test_pipeline.py.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+from fastapi.testclient import TestClient
+from redis import Redis
+
+from tests.api.conftest import assert_error, bearer, make_user, settings_env
+from tests.videos import photo
+from v4a_portal.models import User
+from v4a_portal.services import progress, video_jobs, videos
+
+
+@dataclass(frozen=True)
+class Sse:
+    kind: str  # the event name, or "comment" for a heartbeat line
+    data: dict | None
+
+
+def read_events(response: httpx.Response) -> Iterator[Sse]:
+    """Server-Sent Events as they arrive; ends when the server closes the stream."""
+    kind, data = "message", None
+    for line in response.iter_lines():
+        if line.startswith(":"):
+            yield Sse("comment", None)
+        elif line.startswith("event:"):
+            kind = line[6:].strip()
+        elif line.startswith("data:"):
+            data = json.loads(line[5:].strip())
+        elif line == "" and data is not None:
+            yield Sse(kind, data)
+            kind, data = "message", None
+
+
+def _clip(user: User, count: int = 1) -> list[int]:
+    assert user.id is not None
+    image = photo(user.id)
+    return videos.request_clips(user.id, image, None, "p", "draft", 4, "720x1280", count).video_ids
+
+
+def _drive(vid: int, sibling: int) -> None:
+    """What a job does: start, progress (with another clip's noise between), complete."""
+    clip = video_jobs.start(vid, video_jobs.job_id(vid))
+    other = video_jobs.start(sibling, video_jobs.job_id(sibling))
+    assert clip is not None and other is not None
+    for percent in (20, 40, 40, 60, 80):
+        progress.publish(clip.user_id, video_jobs.progress_event(clip, percent))
+        progress.publish(other.user_id, video_jobs.progress_event(other, percent + 5))
+    video_jobs.complete(vid, f"videos/{clip.user_id}/clip.mp4")
+
+
+def test_snapshot_then_rising_progress_then_completed_and_closed(
+    api_client: TestClient, redis_conn: Redis
+) -> None:
+    user = make_user()
+    vid, sibling = _clip(user, 2)
+    seen: list[Sse] = []
+    with api_client.stream("GET", f"/api/v1/videos/{vid}/events", headers=bearer(user)) as r:
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("text/event-stream")
+        events = read_events(r)
+        seen.append(next(events))  # subscribed before this snapshot was read
+        driver = threading.Thread(target=_drive, args=(vid, sibling))
+        driver.start()
+        seen.extend(e for e in events if e.kind != "comment")  # ends when the server closes
+        driver.join()
+
+    assert [e.kind for e in seen] == ["snapshot", "status", *["progress"] * 4, "status"]
+    assert {e.data["video_id"] for e in seen if e.data} == {vid}
+    assert seen[0].data and seen[0].data["status"] == "pending"
+    percents = [e.data["progress"] for e in seen if e.data]
+    assert percents == [0, 0, 20, 40, 60, 80, 100]
+    final = seen[-1].data
+    assert final and final["status"] == "completed"
+    assert final["video_url"].endswith(f"/media/videos/{user.id}/clip.mp4")
+
+
+def test_a_finished_clip_sends_its_snapshot_and_closes(
+    api_client: TestClient, redis_conn: Redis
+) -> None:
+    user = make_user()
+    (vid,) = _clip(user)
+    assert user.id is not None
+    videos.cancel(user.id, vid)
+    with api_client.stream("GET", f"/api/v1/videos/{vid}/events", headers=bearer(user)) as r:
+        seen = list(read_events(r))
+    assert [(e.kind, e.data and e.data["status"]) for e in seen] == [("snapshot", "canceled")]
+    assert seen[0].data and seen[0].data["refunded"] is True
+
+
+def test_heartbeats_while_nothing_happens(api_client: TestClient, redis_conn: Redis) -> None:
+    user = make_user()
+    (vid,) = _clip(user)
+    assert user.id is not None
+    with settings_env(V4A_SSE_PING_SECONDS="1"):
+        headers = bearer(user)
+        with api_client.stream("GET", f"/api/v1/videos/{vid}/events", headers=headers) as r:
+            events = read_events(r)
+            assert next(events).kind == "snapshot"
+            assert next(events).kind == "comment"
+            assert next(events).kind == "comment"
+            threading.Timer(0.2, videos.cancel, args=(user.id, vid)).start()
+            rest = [e for e in events if e.kind != "comment"]
+    assert [(e.kind, e.data and e.data["status"]) for e in rest] == [("status", "canceled")]
+
+
+def test_another_users_clip_is_a_json_404(api_client: TestClient, redis_conn: Redis) -> None:
+    owner, other = make_user(name="Owner"), make_user(name="Other")
+    (vid,) = _clip(owner)
+    response = api_client.get(f"/api/v1/videos/{vid}/events", headers=bearer(other))
+    assert_error(response, 404, "not_found")
+    assert_error(api_client.get(f"/api/v1/videos/{vid}/events"), 401)

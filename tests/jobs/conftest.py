@@ -1,0 +1,126 @@
+"""Real worker processes (`python -m jobs.worker`) for the pipeline tests.
+
+A worker gets the test's environment: its database (DATABASE_URL), media and renders folder
+(V4A_DATA_DIR, one per test, so the draft renderer's generation count is this test's) and
+Redis (REDIS_URL, db 15 or a private server). Leases, sweeps and retries are made short so
+crashes are recovered in seconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.api.conftest import pg_api_client  # noqa: F401  (a fixture, shared)
+from v4a_portal.providers.draft_renderer import DraftRenderer
+from v4a_portal.services.redis_conn import get_redis
+from v4a_portal.settings import ROOT, get_settings
+
+FAST = {
+    "V4A_VIDEO_LEASE_SECONDS": "2",
+    "V4A_MAINTENANCE_SECONDS": "1",
+    "V4A_VIDEO_RETRY_SECONDS": "1",
+    "V4A_VIDEO_POLL_SECONDS": "0.2",
+}
+
+
+class WorkerProcess:
+    def __init__(self, log: Path) -> None:
+        self.log = log
+        with log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "jobs.worker"],
+                cwd=ROOT,
+                env=dict(os.environ),
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its session: the worker, its horses, its scheduler
+            )
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL the worker and everything of its session (work horse, scheduler), as a
+        machine or container dying would; detached renders have their own sessions."""
+        sid = self.process.pid
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    if os.getsid(int(entry.name)) == sid:
+                        os.kill(int(entry.name), signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.alive:
+            self.process.send_signal(signal.SIGTERM)  # warm shutdown
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(10)
+        if self.alive:
+            self.kill()
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+class Workers:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.started: list[WorkerProcess] = []
+
+    def start(self) -> WorkerProcess:
+        worker = WorkerProcess(self.folder / f"worker-{len(self.started) + 1}.log")
+        self.started.append(worker)
+        return worker
+
+    def stop_all(self) -> None:
+        for worker in self.started:
+            worker.stop()
+
+
+@pytest.fixture
+def fast_jobs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    """Short leases and sweeps, and a data folder of this test's own (yielded)."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("V4A_DATA_DIR", str(data))
+    for key, value in FAST.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    get_redis.cache_clear()
+    yield data
+    get_settings.cache_clear()
+    get_redis.cache_clear()
+
+
+@pytest.fixture
+def workers(fast_jobs: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Workers]:
+    found = Workers(tmp_path)
+    yield found
+    found.stop_all()
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        for worker in found.started:
+            print(f"--- {worker.log.name} ---\n{worker.output()[-4000:]}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+def generations() -> int:
+    """Draft renders started in this test's data folder: paid generations."""
+    return DraftRenderer(get_settings().data_dir / "renders").generations

@@ -1,0 +1,206 @@
+"""The clip job's own logic, run in-process against a scripted provider: resume instead of a
+second generation, fail + refund once, retries, cancel while running, the lease, progress
+messages. The same job in a real worker with the draft renderer: tests/jobs/."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from redis import Redis
+from rq import Queue
+
+from jobs import video as clip_job
+from jobs.lease import Lease
+from tests.factories import funded_user
+from tests.mp4 import probe
+from tests.videos import FakeProvider, photo, refunds, script, until, video
+from v4a_portal.db import session_scope
+from v4a_portal.providers.video_provider import (
+    JobState,
+    JobStatus,
+    PermanentProviderError,
+    TransientProviderError,
+)
+from v4a_portal.services import ledger, progress, storage, video_jobs, videos
+
+
+@pytest.fixture
+def provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeProvider]:
+    fake = FakeProvider()
+    monkeypatch.setattr(video_jobs, "provider_for", lambda model_id: fake)
+    monkeypatch.setitem(clip_job._POLL_SECONDS, "draft", 0.01)
+    yield fake
+
+
+def _clip(user: int, count: int = 1, script_id: int | None = None) -> list[int]:
+    image = photo(user)
+    return videos.request_clips(
+        user, image, script_id, None if script_id else "p", "draft", 4, "720x1280", count
+    ).video_ids
+
+
+def _clean() -> None:
+    with session_scope() as session:
+        assert ledger.reconcile(session) == []
+
+
+def test_completes_with_file_thumbnail_and_progress_messages(
+    any_db: str, redis_conn: Redis, provider: FakeProvider
+) -> None:
+    provider.polls = 4
+    user = funded_user(100)
+    image = photo(user)
+    vid = _clip(user, script_id=script(user, image))[0]
+    with progress.listen(user) as listener:
+        assert clip_job.run_clip(vid) == "completed"
+        seen = []
+        while (event := listener.get(0.5)) is not None:
+            seen.append(event)
+
+    row = video(vid)
+    assert (row.status, row.progress, row.attempts) == ("completed", 100, 1)
+    assert row.file_path and row.thumbnail_url and row.video_url
+    store = storage.get_storage()
+    assert store.exists(row.file_path) and store.exists(storage.thumbnail_key(row.file_path))
+    assert probe(storage.local_storage().path(row.file_path)).codec == "h264"
+    # One generation, asked with the photo and the script's captions scaled to 4 s.
+    (spec,) = provider.submitted
+    assert spec.image_content_type == "image/jpeg" and spec.duration == 4
+    assert [(c.start, c.end, c.text) for c in spec.captions] == [
+        (0.0, 3.0, "Hot for 12 hours"),
+        (3.0, 4.0, "Order yours today"),
+    ]
+    assert [(e["status"], e["progress"]) for e in seen] == [
+        ("processing", 0),
+        ("processing", 25),
+        ("processing", 50),
+        ("processing", 75),
+        ("completed", 100),
+    ]
+    assert seen[-1]["video_url"] == store.url(row.file_path)
+    assert refunds(vid) == []
+
+
+def test_a_stored_provider_job_is_resumed_not_paid_again(
+    sqlite_db: str, redis_conn: Redis, provider: FakeProvider
+) -> None:
+    user = funded_user(100)
+    vid = _clip(user)[0]
+    assert video_jobs.start(vid, None) is not None
+    assert video_jobs.store_provider_job(vid, "earlier-generation")
+
+    assert clip_job.run_clip(vid) == "completed"
+
+    assert provider.submitted == [] and provider.polled == {"earlier-generation": 3}
+    assert video(vid).attempts == 2
+
+
+def test_permanent_error_fails_and_refunds_once(
+    any_db: str, redis_conn: Redis, provider: FakeProvider
+) -> None:
+    provider.fail_with = PermanentProviderError("Blocked by safety rules.", code="safety")
+    user = funded_user(100)
+    vid = _clip(user)[0]
+
+    assert clip_job.run_clip(vid) == "failed: safety"
+    assert clip_job.run_clip(vid) == "nothing to do"
+
+    row = video(vid)
+    assert (row.status, row.error_code) == ("failed", "safety")
+    assert row.error_message == "Blocked by safety rules. Your credits were refunded."
+    assert len(refunds(vid)) == 1
+    _clean()
+
+
+def test_generation_failure_reported_by_the_provider_refunds(
+    sqlite_db: str, redis_conn: Redis, provider: FakeProvider
+) -> None:
+    provider.outcome = JobStatus(JobState.failed, 40, "render_lost", "The render stopped.")
+    user = funded_user(100)
+    vid = _clip(user)[0]
+    assert clip_job.run_clip(vid) == "failed: render_lost"
+    assert video(vid).status == "failed" and len(refunds(vid)) == 1
+
+
+def test_transient_errors_are_retried_by_rq_then_fail_on_the_last_try(
+    sqlite_db: str, redis_conn: Redis, provider: FakeProvider
+) -> None:
+    provider.fail_with = TransientProviderError("Rate limited.", code="rate_limited")
+    user = funded_user(100)
+    vid = _clip(user)[0]
+    job = Queue("videos", connection=redis_conn).fetch_job(f"video-{vid}-1")
+    assert job is not None
+
+    clip = video_jobs.start(vid, job.id)
+    assert clip is not None
+    with pytest.raises(TransientProviderError):  # a retry is left: RQ schedules it
+        clip_job._run(clip, _lease(redis_conn, vid), last_try=False)
+    assert video(vid).status == "processing" and refunds(vid) == []
+
+    clip = video_jobs.start(vid, job.id)
+    assert clip is not None
+    assert clip_job._run(clip, _lease(redis_conn, vid), last_try=True) == "failed: rate_limited"
+    assert video(vid).status == "failed" and len(refunds(vid)) == 1
+
+
+def _lease(conn: Redis, vid: int) -> Lease:
+    return Lease(conn, video_jobs.lease_key(vid), 5)
+
+
+def test_too_many_attempts_fail_and_refund(
+    sqlite_db: str, redis_conn: Redis, provider: FakeProvider
+) -> None:
+    user = funded_user(100)
+    vid = _clip(user)[0]
+    for _ in range(6):
+        assert video_jobs.start(vid, None) is not None
+    assert video_jobs.start(vid, None) is None
+    row = video(vid)
+    assert (row.status, row.error_code) == ("failed", "too_many_attempts")
+    assert len(refunds(vid)) == 1
+
+
+def test_cancel_while_running_stops_the_job_and_the_provider(
+    any_db: str, redis_conn: Redis, provider: FakeProvider
+) -> None:
+    provider.polls = 10_000
+    user = funded_user(100)
+    vid = _clip(user)[0]
+    result: list[str] = []
+    runner = threading.Thread(target=lambda: result.append(clip_job.run_clip(vid)))
+    runner.start()
+    until(lambda: video(vid).provider_job_id is not None, what="submitted")
+    until(lambda: video(vid).progress > 0, what="progress written")
+
+    canceled = videos.cancel(user, vid)
+    runner.join(10)
+
+    assert result == [clip_job.STOPPED]
+    assert canceled.video.status == "canceled" and canceled.balance == 100
+    assert provider.canceled.count(video(vid).provider_job_id or "") >= 1
+    assert len(refunds(vid)) == 1 and video(vid).file_path is None
+    _clean()
+
+
+def test_a_held_lease_keeps_a_second_job_off_the_clip(
+    sqlite_db: str, redis_conn: Redis, provider: FakeProvider
+) -> None:
+    user = funded_user(100)
+    vid = _clip(user)[0]
+    redis_conn.set(video_jobs.lease_key(vid), "another-job", ex=30)
+    assert clip_job.run_clip(vid) == "busy: another job holds this clip"
+    assert video(vid).attempts == 0 and provider.submitted == []
+
+
+def test_a_superseded_job_round_does_nothing(
+    sqlite_db: str, redis_conn: Redis, provider: FakeProvider
+) -> None:
+    user = funded_user(100)
+    vid = _clip(user)[0]
+    with session_scope() as session:
+        row = videos.get_owned(session, user, vid)
+        row.celery_task_id = video_jobs.job_id(vid, 2)  # the sweep moved it on
+    assert video_jobs.start(vid, video_jobs.job_id(vid, 1)) is None
+    assert video(vid).attempts == 0 and provider.submitted == []

@@ -1,0 +1,106 @@
+"""Studio and Library handlers: an id sent by the browser that is not the user's own
+resolves like a missing one, and nothing changes. (The browser can send any id.)"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from tests import samples
+from tests.factories import funded_user
+from v4a_portal.db import session_scope
+from v4a_portal.models import UploadedImage, User
+from v4a_portal.services import images, scripts
+from v4a_portal.state import messages
+from v4a_portal.state.auth import AuthState
+from v4a_portal.state.library import LibraryState
+from v4a_portal.state.studio import StudioState
+
+
+@pytest.fixture
+def media(sqlite_db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    with samples.fresh_media_dir(monkeypatch, tmp_path) as root:
+        yield root
+
+
+def _signed_in_as(monkeypatch: pytest.MonkeyPatch, user_id: int) -> None:
+    """Stand in for the session cookie: every handler asks `_signed_in()` first."""
+
+    async def signed_in(self: AuthState) -> User | None:
+        with session_scope() as session:
+            return session.get(User, user_id)
+
+    monkeypatch.setattr(AuthState, "_signed_in", signed_in)
+
+
+def _photo_of(user_id: int) -> int:
+    with session_scope() as session:
+        image = images.save_upload(session, user_id, "mine.jpg", samples.jpeg()).image
+        assert image.id is not None
+        return image.id
+
+
+def _images() -> int:
+    with session_scope() as session:
+        return session.execute(select(func.count()).select_from(UploadedImage)).scalar_one()
+
+
+def test_studio_will_not_open_another_users_photo(
+    media: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    theirs = _photo_of(funded_user())
+    _signed_in_as(monkeypatch, funded_user())
+    state = StudioState(_reflex_internal_init=True)
+
+    asyncio.run(state.choose_photo(theirs))
+
+    assert state.photo.id == 0 and state.photo.url == ""
+    assert state.photo_error == messages.NOT_FOUND
+
+
+def test_studio_opens_the_users_own_photo(media: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    me = funded_user()
+    mine = _photo_of(me)
+    _signed_in_as(monkeypatch, me)
+    state = StudioState(_reflex_internal_init=True)
+
+    asyncio.run(state.choose_photo(mine))
+
+    assert state.photo.id == mine and "/media/uploads/" in state.photo.url
+    assert state.photo_error == ""
+
+
+def test_library_will_not_delete_another_users_photo(
+    media: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owner = funded_user(credits=10)
+    theirs = _photo_of(owner)
+    scripts.generate(owner, scripts.ScriptRequest(theirs, "Mug"))
+    _signed_in_as(monkeypatch, funded_user())
+    state = LibraryState(_reflex_internal_init=True)
+
+    asyncio.run(state.delete_photo(theirs))
+
+    assert state.error == messages.NOT_FOUND
+    assert state.status == ""
+    assert state.photos == []  # the reload lists only the signed-in user's photos
+    assert _images() == 1
+    assert len(samples.files_under(media)) == 1
+
+
+@pytest.mark.parametrize("bogus", ["abc", "", "-1", "99999999999999999999999"])
+def test_library_ignores_ids_that_are_not_ids(
+    media: Path, monkeypatch: pytest.MonkeyPatch, bogus: str
+) -> None:
+    _photo_of(funded_user())
+    _signed_in_as(monkeypatch, funded_user())
+    state = LibraryState(_reflex_internal_init=True)
+
+    asyncio.run(state.delete_photo(bogus))  # type: ignore[arg-type]
+
+    assert _images() == 1
+    assert state.error == "" and state.status == ""

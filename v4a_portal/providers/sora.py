@@ -1,0 +1,210 @@
+"""OpenAI Videos API (`sora-2`, `sora-2-pro`) through the `openai` SDK, for any endpoint that
+still serves `/v1/videos` (OpenAI itself removed it on 2026-09-24).
+
+The create call is paid and the SDK sends no idempotency key, so it is made without SDK
+retries; a failed download is retried here, never the generation.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+import httpx2
+import openai
+
+from v4a_portal.providers.photo_fit import fit_png
+from v4a_portal.providers.video_provider import (
+    ClipSpec,
+    JobState,
+    JobStatus,
+    PermanentProviderError,
+    ProviderError,
+    TransientProviderError,
+)
+
+SIZES = {
+    "sora-2": ("720x1280", "1280x720"),
+    "sora-2-pro": ("720x1280", "1280x720", "1024x1792", "1792x1024"),
+}
+SECONDS = (4, 8, 12)
+_STATES = {
+    "queued": JobState.queued,
+    "in_progress": JobState.running,
+    "completed": JobState.succeeded,
+    "failed": JobState.failed,
+}
+_SAFETY_CODES = ("moderation_blocked", "content_policy_violation", "safety_blocked")
+SAFETY_MESSAGE = (
+    "The video service's safety filters blocked this clip. Try another photo or prompt."
+)
+T = TypeVar("T")
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    # Every videos.* call warns that the API is deprecated; we know, and chose it.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        yield
+
+
+def _mapped(exc: openai.OpenAIError) -> ProviderError:
+    if isinstance(exc, openai.APITimeoutError | openai.APIConnectionError):
+        return TransientProviderError(
+            "The video service cannot be reached.", code="provider_unreachable"
+        )
+    if not isinstance(exc, openai.APIStatusError):
+        return PermanentProviderError("The video service failed.", code="provider_error")
+    status = exc.status_code
+    if status in (408, 409, 429):
+        return TransientProviderError(
+            "The video service is busy; retrying shortly.", code="provider_busy"
+        )
+    if status >= 500:
+        return TransientProviderError(
+            f"The video service had an error (HTTP {status}); retrying.",
+            code="provider_unavailable",
+        )
+    if status == 404:
+        return PermanentProviderError("The video job was not found.", code="unknown_job")
+    if status in (401, 403):
+        return PermanentProviderError(
+            "The video service refused our credentials.", code="provider_auth"
+        )
+    if exc.code in _SAFETY_CODES:
+        return PermanentProviderError(SAFETY_MESSAGE, code="safety_blocked")
+    return PermanentProviderError(
+        f"The video service rejected the request (HTTP {status}).", code="provider_rejected"
+    )
+
+
+class SoraProvider:
+    name = "sora"
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        base_url: str,
+        timeout_seconds: float = 60.0,
+        max_retries: int = 2,
+        download_attempts: int = 4,
+        download_backoff_seconds: float = 1.0,
+    ) -> None:
+        # Reads (retrieve, delete) may be retried by the SDK; create and download may not:
+        # create is paid, and downloads are retried by our own loop with backoff.
+        self.client = openai.OpenAI(
+            api_key=api_key or "unset",
+            base_url=base_url or None,
+            timeout=timeout_seconds,
+            max_retries=max_retries,
+        )
+        self._once = self.client.with_options(max_retries=0)
+        self.download_attempts = download_attempts
+        self.download_backoff_seconds = download_backoff_seconds
+
+    @staticmethod
+    def _call(fn: Callable[[], T]) -> T:
+        try:
+            with _quiet():
+                return fn()
+        except openai.OpenAIError as exc:
+            raise _mapped(exc) from exc
+
+    def submit(self, spec: ClipSpec) -> str:
+        if spec.size not in SIZES.get(spec.model, ()) or spec.duration not in SECONDS:
+            raise PermanentProviderError(
+                f"{spec.model} does not make {spec.size} clips of {spec.duration} seconds.",
+                code="unsupported_request",
+            )
+        # The image becomes the first frame and must be exactly the video's size.
+        image = fit_png(spec.image_bytes, spec.width, spec.height)
+        video = self._call(
+            lambda: self._once.videos.create(
+                model=spec.model,
+                prompt=spec.prompt,
+                seconds=str(spec.duration),  # type: ignore[arg-type]
+                size=spec.size,  # type: ignore[arg-type]
+                input_reference=("reference.png", image, "image/png"),
+            )
+        )
+        return video.id
+
+    def poll(self, job_id: str) -> JobStatus:
+        video = self._call(lambda: self.client.videos.retrieve(job_id))
+        state = _STATES.get(video.status, JobState.running)
+        progress = 100 if state is JobState.succeeded else max(0, min(99, video.progress or 0))
+        if state is not JobState.failed:
+            return JobStatus(state, progress)
+        code = video.error.code if video.error else ""
+        if code in _SAFETY_CODES:
+            return JobStatus(JobState.failed, progress, "safety_blocked", SAFETY_MESSAGE)
+        return JobStatus(
+            JobState.failed,
+            progress,
+            "generation_failed",
+            "The video service could not make this clip.",
+        )
+
+    def download(self, job_id: str, dest: Path) -> None:
+        status = self.poll(job_id)
+        if status.state is not JobState.succeeded:
+            if status.done:
+                raise PermanentProviderError(
+                    status.error_message or "No video.", code=status.error_code or "no_video"
+                )
+            raise TransientProviderError("The clip is still being generated.", code="not_ready")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        partial = dest.with_name(dest.name + ".part")
+        for attempt in range(1, self.download_attempts + 1):
+            try:
+                self._fetch(job_id, partial)
+            except TransientProviderError:
+                if attempt == self.download_attempts:
+                    raise
+                time.sleep(self.download_backoff_seconds * 2 ** (attempt - 1))
+            else:
+                os.replace(partial, dest)
+                return
+
+    def _fetch(self, job_id: str, partial: Path) -> None:
+        try:
+            with (
+                _quiet(),
+                self._once.videos.with_streaming_response.download_content(
+                    job_id, variant="video"
+                ) as response,
+            ):
+                response.stream_to_file(partial)
+        except openai.NotFoundError as exc:
+            # Links expire about an hour after completion.
+            raise PermanentProviderError(
+                "The generated video has expired at the video service.", code="video_expired"
+            ) from exc
+        except openai.OpenAIError as exc:
+            error = _mapped(exc)
+            if error.permanent:
+                raise error from exc
+            raise TransientProviderError(
+                "The video could not be downloaded; retrying.", code="download_failed"
+            ) from exc
+        except (httpx2.HTTPError, OSError) as exc:  # the connection broke mid-body
+            raise TransientProviderError(
+                "The video could not be downloaded; retrying.", code="download_failed"
+            ) from exc
+
+    def cancel(self, job_id: str) -> bool:
+        status = self.poll(job_id)
+        if status.done:
+            return False
+        try:
+            self._call(lambda: self.client.videos.delete(job_id))
+        except PermanentProviderError:
+            return False  # gone already, or the endpoint refuses to delete a running job
+        return True

@@ -1,0 +1,131 @@
+"""The maintenance sweep over active clips (DESIGN.md invariant 5): no clip stays pending or
+processing without a live job, and none outlives its deadline.
+
+A clip is alive while a job holds its lease (a Redis lock renewed every few seconds), or its
+RQ job is queued, scheduled for a retry, or just started. Anything else is an orphan: the
+web process died between commit and enqueue, Redis lost its data, a worker was SIGKILLed
+(its lease lapses long before RQ's own heartbeat marks the job abandoned). An orphan moves
+to the next job round and is enqueued again; the stored provider job id makes the new job
+resume the paid generation instead of starting another. Past its deadline a clip is failed
+and refunded instead, exactly once whatever else runs (video_jobs.finish is conditional).
+
+Run every minute by jobs/maintenance.py; callable directly (tests, an operator).
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from redis import Redis
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from sqlalchemy import select, update
+
+from v4a_portal.db import session_scope
+from v4a_portal.models import Video, VideoStatus, utcnow
+from v4a_portal.services import catalog, video_jobs
+from v4a_portal.services.errors import InvalidInput
+from v4a_portal.services.redis_conn import get_redis
+from v4a_portal.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+_WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+
+
+@dataclass
+class SweepReport:
+    checked: int = 0
+    requeued: list[int] = field(default_factory=list)
+    timed_out: list[int] = field(default_factory=list)
+
+
+def deadline(video: Video) -> datetime:
+    """When an unfinished clip is given up: the configured time after the request, and at
+    least three of its model's job timeouts."""
+    minimum = get_settings().video_deadline_minutes * 60
+    with suppress(InvalidInput):  # a model switched off since: the configured time
+        minimum = max(minimum, 3 * catalog.get(video.model).timeout_seconds)
+    return _aware(video.created_at) + timedelta(seconds=minimum)
+
+
+def _aware(moment: datetime) -> datetime:
+    # Stored and returned as UTC; some drivers hand back naive values.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def sweep(now: datetime | None = None, conn: Redis | None = None) -> SweepReport:
+    now = now or utcnow()
+    conn = conn or get_redis()
+    report = SweepReport()
+    with session_scope() as session:
+        active = list(
+            session.execute(
+                select(Video).where(Video.status.in_(video_jobs.ACTIVE)).order_by(Video.id)
+            ).scalars()
+        )
+    for video in active:
+        assert video.id is not None
+        report.checked += 1
+        if now >= deadline(video):
+            finished = video_jobs.finish(
+                video.id, VideoStatus.failed, *video_jobs.TIMED_OUT, now=now
+            )
+            if finished is not None:
+                report.timed_out.append(video.id)
+                if finished.provider_job_id:
+                    video_jobs.cancel_at_provider(finished.model, finished.provider_job_id)
+        elif not _alive(video, now, conn) and _requeue(video, conn):
+            report.requeued.append(video.id)
+    if report.requeued or report.timed_out:
+        log.info("sweep: requeued %s, timed out %s", report.requeued, report.timed_out)
+    return report
+
+
+def _alive(video: Video, now: datetime, conn: Redis) -> bool:
+    assert video.id is not None
+    if conn.exists(video_jobs.lease_key(video.id)):
+        return True
+    grace = timedelta(seconds=2 * get_settings().video_lease_seconds)
+    if not video.celery_task_id:
+        return False
+    try:
+        job = Job.fetch(video.celery_task_id, connection=conn)
+    except NoSuchJobError:
+        # Just created and not enqueued yet is not lost: give the request time to enqueue.
+        return now - _aware(video.created_at) < grace
+    status = job.get_status(refresh=False)
+    if status in _WAITING:
+        return True
+    if status == JobStatus.STARTED and job.started_at is not None:
+        # Between RQ starting the job and the job taking the lease.
+        return now - _aware(job.started_at) < grace
+    return False  # finished, failed, stopped or canceled while the clip is still active
+
+
+def _requeue(video: Video, conn: Redis) -> bool:
+    """Move the clip to its next job round and enqueue it; False when something else
+    (another sweep, the job finishing) changed the row first."""
+    assert video.id is not None
+    new_id = video_jobs.next_job_id(video.id, video.celery_task_id)
+    current = Video.__table__.c.celery_task_id
+    same_job = (
+        current.is_(None) if video.celery_task_id is None else current == video.celery_task_id
+    )
+    with session_scope() as session:
+        moved = session.execute(
+            update(Video.__table__)
+            .where(
+                Video.__table__.c.id == video.id,
+                Video.__table__.c.status.in_(video_jobs.ACTIVE),
+                same_job,
+            )
+            .values(celery_task_id=new_id)
+        ).rowcount
+    if not moved:
+        return False
+    video_jobs.enqueue(video.id, new_id, video.model, conn)
+    return True

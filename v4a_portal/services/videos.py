@@ -1,0 +1,178 @@
+"""Video clips as the customer sees them: request (paid), cancel (refunded), read, list.
+
+A request debits every clip's credits and creates the rows in ONE transaction, then
+enqueues one job per clip only after the commit: a job never sees a row that may still
+roll back, and a lost enqueue (the process dies, Redis is down) is repaired by the
+maintenance sweep (services/video_sweep.py), which finds active clips without a live job.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from redis.exceptions import RedisError
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from v4a_portal.db import session_scope
+from v4a_portal.models import LedgerKind, Video, VideoStatus
+from v4a_portal.providers import script_format
+from v4a_portal.services import catalog, images, ledger, scripts, video_jobs
+from v4a_portal.services.errors import Conflict, InvalidInput, NotFound
+
+log = logging.getLogger(__name__)
+
+MAX_PROMPT = 2000
+
+
+@dataclass(frozen=True)
+class Requested:
+    video_ids: list[int]
+    batch_id: str
+    credits_used: int
+    balance: int
+
+
+def request_clips(
+    user_id: int,
+    image_id: int,
+    script_id: int | None,
+    prompt: str | None,
+    model: str,
+    duration: int,
+    size: str,
+    count: int = 1,
+) -> Requested:
+    """Debit and create `count` pending clips, then enqueue them.
+
+    Raises InvalidInput (a combination the catalog refuses), NotFound (not the user's photo
+    or script) or InsufficientCredits (nothing created, nothing spent).
+    """
+    order = catalog.quote(model, duration, size, count)
+    prompt = (prompt or "").strip()
+    if len(prompt) > MAX_PROMPT:
+        raise InvalidInput(f"The prompt must be at most {MAX_PROMPT} characters.")
+    batch_id = uuid.uuid4().hex
+    per_clip = order.model.price(duration)
+    with session_scope() as session:
+        images.get_owned(session, user_id, image_id)
+        if script_id is not None:
+            script = scripts.get_owned(session, user_id, script_id)
+            prompt = prompt or _script_prompt(script.script_text)
+        if not prompt:
+            raise InvalidInput("Choose a script or write a prompt for the video.")
+        entry = ledger.post(
+            session,
+            user_id=user_id,
+            delta=-order.credits,
+            kind=LedgerKind.video,
+            key=f"videos:{batch_id}",
+            reference=f"batch:{batch_id}",
+            note=f"{count} x {model} {duration}s {size}",
+        )
+        rows = [
+            Video(
+                user_id=user_id,
+                image_id=image_id,
+                script_id=script_id,
+                prompt=prompt,
+                model=model,
+                provider=order.model.provider,
+                duration=duration,
+                size=size,
+                credits_used=per_clip,
+                batch_id=batch_id,
+            )
+            for _ in range(count)
+        ]
+        session.add_all(rows)
+        session.flush()
+        jobs: list[tuple[int, str]] = []
+        for row in rows:
+            assert row.id is not None
+            row.celery_task_id = video_jobs.job_id(row.id)
+            jobs.append((row.id, row.celery_task_id))
+    try:
+        for video_id, rq_job_id in jobs:
+            video_jobs.enqueue(video_id, rq_job_id, model)
+    except RedisError as exc:  # the sweep enqueues them within a minute
+        log.warning("enqueue of batch %s failed, left to the sweep: %s", batch_id, exc)
+    return Requested([v for v, _ in jobs], batch_id, order.credits, entry.balance_after)
+
+
+def _script_prompt(script_text: str) -> str:
+    parsed = script_format.parse(script_text)
+    return parsed.video_prompt if parsed else ""
+
+
+@dataclass(frozen=True)
+class Canceled:
+    video: Video
+    balance: int | None  # after the refund; None when nothing was charged
+
+
+def cancel(user_id: int, video_id: int) -> Canceled:
+    """Cancel a queued or running clip and refund it (once). NotFound for another user's
+    clip, Conflict when it already finished."""
+    finished = video_jobs.finish(
+        video_id,
+        VideoStatus.canceled,
+        "canceled",
+        "Canceled. Your credits were refunded.",
+        user_id=user_id,
+    )
+    with session_scope() as session:
+        video = get_owned(session, user_id, video_id)
+    if finished is None:
+        raise Conflict(f"This clip is already {video.status}.", code="video_finished")
+    if finished.provider_job_id:
+        # The running job also notices within a second; asking now stops a paid render
+        # even when no worker is alive.
+        video_jobs.cancel_at_provider(finished.model, finished.provider_job_id)
+    return Canceled(video, finished.balance)
+
+
+def get_owned(session: Session, user_id: int, video_id: int) -> Video:
+    """The user's clip; another user's answers exactly like a missing one."""
+    video = session.get(Video, video_id)
+    if video is None or video.user_id != user_id:
+        raise NotFound("No such video.")
+    return video
+
+
+def list_for(
+    session: Session,
+    user_id: int,
+    *,
+    status: str | None = None,
+    batch_id: str | None = None,
+    image_id: int | None = None,
+    script_id: int | None = None,
+    page: int = 1,
+    per_page: int = 20,
+) -> tuple[list[Video], int]:
+    """One page of the user's clips, newest first, and the total count."""
+    where = [Video.user_id == user_id]
+    if status is not None:
+        statuses = [s.strip() for s in status.split(",") if s.strip()]
+        unknown = sorted(set(statuses) - {s.value for s in VideoStatus})
+        if unknown or not statuses:
+            raise InvalidInput(f"status must be among {', '.join(s.value for s in VideoStatus)}.")
+        where.append(Video.status.in_(statuses))
+    if batch_id is not None:
+        where.append(Video.batch_id == batch_id)
+    if image_id is not None:
+        where.append(Video.image_id == image_id)
+    if script_id is not None:
+        where.append(Video.script_id == script_id)
+    total = session.execute(select(func.count()).select_from(Video).where(*where)).scalar_one()
+    rows = session.execute(
+        select(Video)
+        .where(*where)
+        .order_by(Video.created_at.desc(), Video.id.desc())
+        .offset((max(page, 1) - 1) * per_page)
+        .limit(min(max(per_page, 1), 100))
+    ).scalars()
+    return list(rows), int(total)
