@@ -256,9 +256,11 @@ def main() -> int:
         print(f"ratio      {pipeline / bare:6.2f}   (aim >= 0.5)")
         with session_scope() as session:
             problems = ledger.reconcile(session)
-        print(f"reconcile  {'clean' if not problems else problems}")
-        if not os.environ.get('KEEP'): shutil.rmtree(folder, ignore_errors=True)
-        else: print(folder)
+        print(f"reconcile  {problems if problems else 'clean'}")
+        if not os.environ.get("KEEP"):
+            shutil.rmtree(folder, ignore_errors=True)
+        else:
+            print(folder)
     return 0
 
 

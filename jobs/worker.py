@@ -1,24 +1,26 @@
 """Worker entry: `python -m jobs.worker` runs an RQ worker on the portal's queues, with RQ's
 scheduler (retries with backoff) and the maintenance ticker (jobs/maintenance.py).
 
-RQ forks a work horse per job. The job modules are imported here, once, so each horse
-starts warm; the database engine is warmed (dialect initialised) and emptied before
-forking, and each horse drops the pool it inherits, so no connection is ever shared
-between processes.
+RQ forks a work horse per job. The job modules are imported and the one-time set-up done
+here, once, so each horse starts warm; the database engine is emptied before forking and
+each horse drops the pool it inherits, so no connection is ever shared between processes.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 
+import imageio_ffmpeg
 from redis import Redis
 from rq import Queue, Worker
+from sqlalchemy.orm import configure_mappers
 
 import jobs.maintenance
 import jobs.video  # preloaded for the forked horses
 from v4a_portal.db import get_engine
-from v4a_portal.services import video_jobs
+from v4a_portal.services import catalog, video_jobs
 from v4a_portal.services.redis_conn import get_redis
 from v4a_portal.settings import get_settings
 
@@ -33,20 +35,37 @@ def _drop_inherited_pool() -> None:
         get_engine().dispose(close=False)
 
 
-def _warm_database() -> None:
+def _warm_up() -> None:
+    """Do once here what every horse would otherwise repeat: map the ORM classes, initialise
+    the database dialect and compile the job's statements (then close the connection), find
+    and check the ffmpeg binary."""
+    configure_mappers()
     try:
-        with get_engine().connect():
-            pass
+        video_jobs.warm_up()  # also initialises the dialect on a first connection
     except Exception as exc:  # the jobs report it; the worker still serves Redis
-        log.warning("database not reachable at worker start: %s", exc)
+        log.warning("database not ready at worker start: %s", exc)
     get_engine().dispose()
+    imageio_ffmpeg.get_ffmpeg_exe()
+    _import_providers()
+
+
+def _import_providers() -> None:
+    """The enabled providers' modules and SDKs (google-genai, openai take a second to import);
+    the registry imports them lazily, which would otherwise happen in every horse."""
+    from v4a_portal.providers import video_registry  # noqa: F401
+
+    for provider in {model.provider for model in catalog.models()} - {"draft"}:
+        try:
+            importlib.import_module(f"v4a_portal.providers.{provider}")
+        except ImportError as exc:
+            log.warning("video provider %s not importable: %s", provider, exc)
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = get_settings()
     conn = get_redis()
-    _warm_database()
+    _warm_up()
     os.register_at_fork(after_in_child=_drop_inherited_pool)
     # Its own connection pool: the ticker thread never shares a socket with the worker loop.
     ticker = jobs.maintenance.Ticker(

@@ -164,3 +164,31 @@ def test_fifty_parallel_requests_with_credits_for_five(
         assert ledger.balance(session, user.id) == 0
         assert ledger.reconcile(session) == []
     assert Queue("videos", connection=redis_conn).count == 5
+
+
+def test_an_idempotency_key_makes_retries_safe(db_client: TestClient, redis_conn: Redis) -> None:
+    user, other = make_user(), make_user()
+    assert user.id is not None and other.id is not None
+    image, others_image = photo(user.id), photo(other.id)
+
+    def send(who: User, image_id: int):  # type: ignore[no-untyped-def]
+        return db_client.post(
+            "/api/v1/ai/generate-video",
+            headers={**bearer(who), "Idempotency-Key": "retry-me"},
+            json={"image_id": image_id, "prompt": "p", "duration": 4, "count": 2},
+        )
+
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        responses = list(pool.map(lambda _: send(user, image), range(5)))
+
+    assert {r.status_code for r in responses} == {202}
+    assert len({tuple(r.json()["video_ids"]) for r in responses}) == 1
+    assert {r.json()["credits_used"] for r in responses} == {8}
+    assert api_balance(db_client, user) == 42
+    # Keys are per user: someone else's identical key is their own request.
+    assert send(other, others_image).json()["video_ids"] != responses[0].json()["video_ids"]
+    assert Queue("videos", connection=redis_conn).count == 4
+
+
+def api_balance(client: TestClient, user: User) -> int:
+    return int(client.get("/api/v1/me", headers=bearer(user)).json()["credits"])

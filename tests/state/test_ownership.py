@@ -4,8 +4,10 @@ resolves like a missing one, and nothing changes. (The browser can send any id.)
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -25,6 +27,12 @@ from v4a_portal.state.studio import StudioState
 def media(sqlite_db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     with samples.fresh_media_dir(monkeypatch, tmp_path) as root:
         yield root
+
+
+def _run(handler: Coroutine[Any, Any, Any]) -> Any:
+    """Await a handler on its own loop: the browser tests leave one running in this thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, handler).result()
 
 
 def _signed_in_as(monkeypatch: pytest.MonkeyPatch, user_id: int) -> None:
@@ -56,7 +64,7 @@ def test_studio_will_not_open_another_users_photo(
     _signed_in_as(monkeypatch, funded_user())
     state = StudioState(_reflex_internal_init=True)
 
-    asyncio.run(state.choose_photo(theirs))
+    _run(state.choose_photo(theirs))
 
     assert state.photo.id == 0 and state.photo.url == ""
     assert state.photo_error == messages.NOT_FOUND
@@ -68,7 +76,7 @@ def test_studio_opens_the_users_own_photo(media: Path, monkeypatch: pytest.Monke
     _signed_in_as(monkeypatch, me)
     state = StudioState(_reflex_internal_init=True)
 
-    asyncio.run(state.choose_photo(mine))
+    _run(state.choose_photo(mine))
 
     assert state.photo.id == mine and "/media/uploads/" in state.photo.url
     assert state.photo_error == ""
@@ -83,7 +91,7 @@ def test_library_will_not_delete_another_users_photo(
     _signed_in_as(monkeypatch, funded_user())
     state = LibraryState(_reflex_internal_init=True)
 
-    asyncio.run(state.delete_photo(theirs))
+    _run(state.delete_photo(theirs))
 
     assert state.error == messages.NOT_FOUND
     assert state.status == ""
@@ -100,7 +108,7 @@ def test_library_ignores_ids_that_are_not_ids(
     _signed_in_as(monkeypatch, funded_user())
     state = LibraryState(_reflex_internal_init=True)
 
-    asyncio.run(state.delete_photo(bogus))  # type: ignore[arg-type]
+    _run(state.delete_photo(bogus))  # type: ignore[arg-type]
 
     assert _images() == 1
     assert state.error == "" and state.status == ""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query
 from pydantic import BaseModel, Field
 
 from v4a_portal.api.deps import CurrentUser, DbSession, PageNumber, PerPage, RowId
@@ -99,10 +99,15 @@ def list_models() -> ModelsOut:
     summary="Generate 1-9 clips from a photo and a script or prompt",
     description="Debits all clips' credits at once (402 when short: nothing is created) and "
     "queues one job per clip. 422 for a model, duration, size or count the catalog does not "
-    "offer; 404 for another user's photo or script. Follow progress at "
-    "/api/v1/videos/{id}/events.",
+    "offer; 404 for another user's photo or script. Send an `Idempotency-Key` header to make "
+    "retries safe: a repeated key answers with the first request's clips, charged once. "
+    "Follow progress at /api/v1/videos/{id}/events.",
 )
-def generate_video(body: GenerateIn, user: CurrentUser) -> GenerateOut:
+def generate_video(
+    body: GenerateIn,
+    user: CurrentUser,
+    idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
+) -> GenerateOut:
     assert user.id is not None
     result = videos.request_clips(
         user.id,
@@ -113,6 +118,7 @@ def generate_video(body: GenerateIn, user: CurrentUser) -> GenerateOut:
         body.duration,
         body.size,
         body.count,
+        idempotency_key=idempotency_key,
     )
     return GenerateOut(
         video_ids=result.video_ids,

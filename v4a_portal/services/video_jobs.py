@@ -405,3 +405,13 @@ def cancel_at_provider(model_id: str, provider_job_id: str) -> bool:
     except Exception as exc:  # a cancel that fails must not fail the caller's cancel
         log.warning("provider cancel of %s (%s) failed: %s", provider_job_id, model_id, exc)
         return False
+
+
+def warm_up() -> None:
+    """Run each transition once against no row (id 0): the worker does this before it forks,
+    so every work horse inherits compiled statements instead of compiling its own."""
+    start(0, None)
+    store_provider_job(0, "-")
+    record_progress(0, 0)
+    complete(0, storage.video_key(0))
+    finish(0, VideoStatus.failed, "-", "-")

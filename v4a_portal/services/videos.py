@@ -33,6 +33,7 @@ class Requested:
     batch_id: str
     credits_used: int
     balance: int
+    replayed: bool = False  # the same idempotency key was used before: nothing new
 
 
 def request_clips(
@@ -44,18 +45,42 @@ def request_clips(
     duration: int,
     size: str,
     count: int = 1,
+    idempotency_key: str | None = None,
 ) -> Requested:
     """Debit and create `count` pending clips, then enqueue them.
 
     Raises InvalidInput (a combination the catalog refuses), NotFound (not the user's photo
-    or script) or InsufficientCredits (nothing created, nothing spent).
+    or script) or InsufficientCredits (nothing created, nothing spent). A repeated
+    `idempotency_key` (a client retrying) returns the first request's clips, paid once.
     """
     order = catalog.quote(model, duration, size, count)
     prompt = (prompt or "").strip()
     if len(prompt) > MAX_PROMPT:
         raise InvalidInput(f"The prompt must be at most {MAX_PROMPT} characters.")
-    batch_id = uuid.uuid4().hex
-    per_clip = order.model.price(duration)
+    if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
+        raise InvalidInput("An idempotency key has 1-200 characters.")
+    batch_id = _batch_id(user_id, idempotency_key)
+    try:
+        return _create(user_id, image_id, script_id, prompt, order, batch_id)
+    except ledger.DuplicateKey:
+        return _replay(user_id, batch_id)
+
+
+def _batch_id(user_id: int, idempotency_key: str | None) -> str:
+    if idempotency_key is None:
+        return uuid.uuid4().hex
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"v4a:videos:{user_id}:{idempotency_key}").hex
+
+
+def _create(
+    user_id: int,
+    image_id: int,
+    script_id: int | None,
+    prompt: str,
+    order: catalog.Order,
+    batch_id: str,
+) -> Requested:
+    model, duration, size, count = order.model.id, order.duration, order.size, order.count
     with session_scope() as session:
         images.get_owned(session, user_id, image_id)
         if script_id is not None:
@@ -82,7 +107,7 @@ def request_clips(
                 provider=order.model.provider,
                 duration=duration,
                 size=size,
-                credits_used=per_clip,
+                credits_used=order.model.price(duration),
                 batch_id=batch_id,
             )
             for _ in range(count)
@@ -100,6 +125,28 @@ def request_clips(
     except RedisError as exc:  # the sweep enqueues them within a minute
         log.warning("enqueue of batch %s failed, left to the sweep: %s", batch_id, exc)
     return Requested([v for v, _ in jobs], batch_id, order.credits, entry.balance_after)
+
+
+def _replay(user_id: int, batch_id: str) -> Requested:
+    """The clips of an earlier request with the same idempotency key."""
+    with session_scope() as session:
+        rows = (
+            session.execute(
+                select(Video)
+                .where(Video.user_id == user_id, Video.batch_id == batch_id)
+                .order_by(Video.id)
+            )
+            .scalars()
+            .all()
+        )
+        balance = ledger.balance(session, user_id)
+    return Requested(
+        [r.id for r in rows if r.id is not None],
+        batch_id,
+        sum(r.credits_used for r in rows),
+        balance,
+        replayed=True,
+    )
 
 
 def _script_prompt(script_text: str) -> str:

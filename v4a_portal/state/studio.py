@@ -23,6 +23,7 @@ from v4a_portal.state import messages
 from v4a_portal.state.auth import AuthState
 from v4a_portal.state.cards import PhotoCard, ScriptCard, photo_card, script_card
 from v4a_portal.state.service_call import call, row_id
+from v4a_portal.state.upload_stream import receive_one
 
 logger = logging.getLogger(__name__)
 
@@ -95,27 +96,6 @@ def _regenerate(user_id: int, script_id: int) -> ScriptCard:
 def _edit(user_id: int, script_id: int, text: str) -> ScriptCard:
     with session_scope() as session:
         return script_card(scripts.edit(session, user_id, script_id, text))
-
-
-async def _receive(
-    first: rx.UploadChunk, rest: rx.UploadChunkIterator, into: BinaryIO, limit: int
-) -> tuple[str, str]:
-    """Copy the one uploaded file into `into`: (file name, declared type).
-
-    The drop zone's size limit is only the browser's; this one stops reading the request as
-    soon as it is passed, so an oversized body is never stored whole.
-    """
-    name, declared, size = first.filename, first.content_type, 0
-    chunk: rx.UploadChunk | None = first
-    while chunk is not None:
-        if chunk.filename != name or chunk.offset != size:  # a second file part
-            raise InvalidInput(messages.ONE_PHOTO)
-        size += len(chunk.data)
-        if size > limit:
-            raise TooLarge(f"The photo is larger than {limit // (1024 * 1024)} MB.")
-        into.write(chunk.data)
-        chunk = await anext(rest, None)
-    return name, declared
 
 
 def _seconds(value: object) -> int:
@@ -234,7 +214,7 @@ class StudioState(AuthState):
         limit = get_settings().max_upload_bytes
         with tempfile.SpooledTemporaryFile(_SPOOL_IN_MEMORY) as spool:
             try:
-                name, declared = await _receive(first, chunks, spool, limit)
+                name, declared = await receive_one(first, chunks, spool, limit)
             except (InvalidInput, TooLarge) as refused:
                 error = messages.error_text(refused)
             except Exception:  # the request broke off: a bad multipart body, a lost client
