@@ -8,11 +8,12 @@ so tests can check what the SDK sent (model, image input, response_format).
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections import deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.emulators.base import EmulatorServer, QuietHandler
 
 GOOD_SCRIPT = {
     "hook": "Your mornings, upgraded.",
@@ -33,26 +34,14 @@ GOOD_SCRIPT = {
 }
 
 
-class OpenAIEmulator:
+class OpenAIEmulator(EmulatorServer):
+    prefix = "/v1"
+
     def __init__(self) -> None:
         self.behaviours: deque[str] = deque()
         self.requests: list[dict[str, Any]] = []
         self.delay_seconds = 5.0
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
-
-    def start(self) -> OpenAIEmulator:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__()
 
     def script(self, *behaviours: str) -> None:
         self.behaviours.clear()
@@ -62,21 +51,12 @@ class OpenAIEmulator:
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         emulator = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:  # keep test output quiet
-                pass
-
+        class Handler(QuietHandler):
             def _send(self, status: int, body: dict[str, Any] | str) -> None:
-                data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.send_body(status, body)
 
             def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                payload = json.loads(self.rfile.read(length) or b"{}")
+                payload = json.loads(self.read_body() or b"{}")
                 emulator.requests.append(
                     {"path": self.path, "body": payload, "auth": self.headers.get("Authorization")}
                 )

@@ -31,7 +31,6 @@ A video is `queued` on its first retrieve, `in_progress` with rising progress un
 from __future__ import annotations
 
 import io
-import json
 import threading
 import time
 import uuid
@@ -39,11 +38,12 @@ from collections import deque
 from dataclasses import dataclass
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from http.server import BaseHTTPRequestHandler
+from typing import Any, ClassVar
 
 from PIL import Image
 
+from tests.emulators.base import EmulatorServer, QuietHandler
 from tests.mp4 import sample_mp4
 
 SIZES = {
@@ -79,28 +79,16 @@ def parse_multipart(content_type: str, body: bytes) -> dict[str, tuple[bytes, st
     return fields
 
 
-class SoraEmulator:
+class SoraEmulator(EmulatorServer):
+    prefix = "/v1"
+
     def __init__(self, *, polls_to_finish: int = 3, seconds_to_finish: float | None = None) -> None:
         self.polls_to_finish = polls_to_finish
         self.seconds_to_finish = seconds_to_finish
         self.video = sample_mp4()
         self._lock = threading.Lock()
         self.reset()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
-
-    def start(self) -> SoraEmulator:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__()
 
     def reset(self) -> None:
         with self._lock:
@@ -196,23 +184,16 @@ class SoraEmulator:
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         emulator = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:  # keep test output quiet
-                pass
+        class Handler(QuietHandler):
+            extra_headers: ClassVar[dict[str, str]] = {"retry-after-ms": "10"}  # fast SDK retries
 
             def _send(
                 self, status: int, body: dict[str, Any] | bytes, kind: str = "application/json"
             ) -> None:
-                data = body if isinstance(body, bytes) else json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(data)))
-                self.send_header("retry-after-ms", "10")  # keeps SDK retries fast in tests
-                self.end_headers()
-                self.wfile.write(data)
+                self.send_body(status, body, kind)
 
             def _route(self, method: str) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                body = self.read_body()
                 emulator.requests.append(
                     {"method": method, "path": self.path, "auth": self.headers.get("Authorization")}
                 )
