@@ -20,12 +20,14 @@ import openai
 
 from v4a_portal.providers.photo_fit import fit_png
 from v4a_portal.providers.video_provider import (
+    SAFETY_MESSAGE,
     ClipSpec,
     JobState,
     JobStatus,
     PermanentProviderError,
     ProviderError,
     TransientProviderError,
+    error_for_status,
 )
 
 SIZES = {
@@ -40,9 +42,6 @@ _STATES = {
     "failed": JobState.failed,
 }
 _SAFETY_CODES = ("moderation_blocked", "content_policy_violation", "safety_blocked")
-SAFETY_MESSAGE = (
-    "The video service's safety filters blocked this clip. Try another photo or prompt."
-)
 T = TypeVar("T")
 
 
@@ -61,27 +60,7 @@ def _mapped(exc: openai.OpenAIError) -> ProviderError:
         )
     if not isinstance(exc, openai.APIStatusError):
         return PermanentProviderError("The video service failed.", code="provider_error")
-    status = exc.status_code
-    if status in (408, 409, 429):
-        return TransientProviderError(
-            "The video service is busy; retrying shortly.", code="provider_busy"
-        )
-    if status >= 500:
-        return TransientProviderError(
-            f"The video service had an error (HTTP {status}); retrying.",
-            code="provider_unavailable",
-        )
-    if status == 404:
-        return PermanentProviderError("The video job was not found.", code="unknown_job")
-    if status in (401, 403):
-        return PermanentProviderError(
-            "The video service refused our credentials.", code="provider_auth"
-        )
-    if exc.code in _SAFETY_CODES:
-        return PermanentProviderError(SAFETY_MESSAGE, code="safety_blocked")
-    return PermanentProviderError(
-        f"The video service rejected the request (HTTP {status}).", code="provider_rejected"
-    )
+    return error_for_status(exc.status_code, safety=exc.code in _SAFETY_CODES)
 
 
 class SoraProvider:

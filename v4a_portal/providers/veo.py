@@ -25,12 +25,14 @@ from google.genai import types
 
 from v4a_portal.providers.photo_fit import fit_png
 from v4a_portal.providers.video_provider import (
+    SAFETY_MESSAGE,
     ClipSpec,
     JobState,
     JobStatus,
     PermanentProviderError,
     ProviderError,
     TransientProviderError,
+    error_for_status,
 )
 
 # size -> (aspect ratio, resolution)
@@ -42,9 +44,6 @@ FORMATS = {
 }
 DURATIONS = (4, 6, 8)
 _SAFETY_WORDS = ("safety", "responsible ai", "usage guidelines", "prohibited", "blocked")
-SAFETY_MESSAGE = (
-    "The video service's safety filters blocked this clip. Try another photo or prompt."
-)
 T = TypeVar("T")
 
 
@@ -74,27 +73,7 @@ def _is_safety(message: str) -> bool:
 
 def _mapped(exc: Exception) -> ProviderError:
     if isinstance(exc, genai_errors.APIError):
-        code = exc.code or 0
-        if code in (408, 429):
-            return TransientProviderError(
-                "The video service is busy; retrying shortly.", code="provider_busy"
-            )
-        if code >= 500:
-            return TransientProviderError(
-                f"The video service had an error (HTTP {code}); retrying.",
-                code="provider_unavailable",
-            )
-        if code == 404:
-            return PermanentProviderError("The video job was not found.", code="unknown_job")
-        if code in (401, 403):
-            return PermanentProviderError(
-                "The video service refused our credentials.", code="provider_auth"
-            )
-        if _is_safety(exc.message or ""):
-            return PermanentProviderError(SAFETY_MESSAGE, code="safety_blocked")
-        return PermanentProviderError(
-            f"The video service rejected the request (HTTP {code}).", code="provider_rejected"
-        )
+        return error_for_status(exc.code or 0, safety=_is_safety(exc.message or ""))
     if isinstance(exc, google.auth.exceptions.GoogleAuthError) and not isinstance(
         exc, google.auth.exceptions.TransportError
     ):

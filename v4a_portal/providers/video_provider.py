@@ -39,6 +39,11 @@ class ClipSpec:
         return int(self.size.split("x")[1])
 
 
+SAFETY_MESSAGE = (
+    "The video service's safety filters blocked this clip. Try another photo or prompt."
+)
+
+
 class JobState(StrEnum):
     queued = "queued"
     running = "running"
@@ -78,6 +83,30 @@ class PermanentProviderError(ProviderError):
     """Bad request, safety block, unknown job: fail the clip and refund."""
 
     permanent = True
+
+
+def error_for_status(status: int, *, safety: bool = False) -> ProviderError:
+    """One HTTP status → retry-or-not mapping for every live provider."""
+    if status in (408, 409, 429):
+        return TransientProviderError(
+            "The video service is busy; retrying shortly.", code="provider_busy"
+        )
+    if status >= 500:
+        return TransientProviderError(
+            f"The video service had an error (HTTP {status}); retrying.",
+            code="provider_unavailable",
+        )
+    if status == 404:
+        return PermanentProviderError("The video job was not found.", code="unknown_job")
+    if status in (401, 403):
+        return PermanentProviderError(
+            "The video service refused our credentials.", code="provider_auth"
+        )
+    if safety:
+        return PermanentProviderError(SAFETY_MESSAGE, code="safety_blocked")
+    return PermanentProviderError(
+        f"The video service rejected the request (HTTP {status}).", code="provider_rejected"
+    )
 
 
 class VideoProvider(Protocol):
