@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -147,6 +148,29 @@ def wait_ready(conn: Redis, count: int) -> None:
     time.sleep(1.5)  # the first maintenance sweep and the scheduler settle
 
 
+def median_job_ms(conn: Redis, queue: str) -> float:
+    """Median time RQ measured inside the jobs of `queue` (start to end, in the horse)."""
+    from rq.job import Job
+
+    registry = FinishedJobRegistry(queue, connection=conn)
+    spans = [
+        (job.ended_at - job.started_at).total_seconds() * 1000
+        for job in Job.fetch_many(registry.get_job_ids(), connection=conn)
+        if job is not None and job.started_at and job.ended_at
+    ]
+    return statistics.median(spans) if spans else float("nan")
+
+
+def thumbnail_ms(clip: Path, folder: Path, times: int = 20) -> float:
+    """The ffmpeg probe + thumbnail step alone, as the job runs it."""
+    from v4a_portal.services import video_files
+
+    began = time.perf_counter()
+    for _ in range(times):
+        video_files.thumbnail(clip, folder / "thumb.jpg")
+    return (time.perf_counter() - began) / times * 1000
+
+
 def stop_workers(procs: list[subprocess.Popen[bytes]], conn: Redis) -> None:
     for p in procs:
         p.kill()
@@ -243,24 +267,25 @@ def main() -> int:
             wait_ready(conn, args.workers)
             pipeline_rates.append(pipeline_rate(args.clips, user_id, image_id))
             bare_rates.append(bare_rate(args.clips, conn))
+            inside = (median_job_ms(conn, "videos"), median_job_ms(conn, BARE_QUEUE))
             stop_workers(procs, conn)
             print(
                 f"round {r + 1}: pipeline {pipeline_rates[-1]:6.1f} clips/s   "
                 f"bare RQ {bare_rates[-1]:6.1f} jobs/s   "
-                f"ratio {pipeline_rates[-1] / bare_rates[-1]:.2f}"
+                f"ratio {pipeline_rates[-1] / bare_rates[-1]:.2f}   "
+                f"median inside a job: clip {inside[0]:.0f} ms, no-op {inside[1]:.1f} ms"
             )
         pipeline = sum(pipeline_rates) / len(pipeline_rates)
         bare = sum(bare_rates) / len(bare_rates)
         print(f"\npipeline   {pipeline:6.1f} clips/s  (request → job → stored + thumbnail)")
         print(f"bare RQ    {bare:6.1f} jobs/s   (no-op job, same workers)")
         print(f"ratio      {pipeline / bare:6.2f}   (aim >= 0.5)")
+        clip = Path(os.environ["V4A_BENCH_CLIP"])
+        print(f"of a clip: ffmpeg probe + thumbnail alone {thumbnail_ms(clip, folder):.0f} ms")
         with session_scope() as session:
             problems = ledger.reconcile(session)
         print(f"reconcile  {problems if problems else 'clean'}")
-        if not os.environ.get("KEEP"):
-            shutil.rmtree(folder, ignore_errors=True)
-        else:
-            print(folder)
+        shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 

@@ -34,3 +34,9 @@ def studio(*, photo: int | None = None, script: int | None = None) -> str:
     """The Studio opened on one of the user's photos or scripts (the Studio checks ownership)."""
     query = {k: v for k, v in (("photo", photo), ("script", script)) if v}
     return f"{STUDIO}?{urlencode(query)}" if query else STUDIO
+
+
+def library(*, tab: str | None = None, status: str | None = None) -> str:
+    """The Library on a tab ("photos", "videos"), the videos filtered by status."""
+    query = {k: v for k, v in (("tab", tab), ("status", status)) if v}
+    return f"{LIBRARY}?{urlencode(query)}" if query else LIBRARY

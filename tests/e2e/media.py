@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from tests.e2e.conftest import Portal
+from tests.e2e.servers import Portal
 
 
 def product_jpeg(path: Path, colour: tuple[int, int, int] = (38, 110, 190)) -> Path:

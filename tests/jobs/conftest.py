@@ -1,24 +1,27 @@
 """Real worker processes (`python -m jobs.worker`) for the pipeline tests.
 
 A worker gets the test's environment: its database (DATABASE_URL), media and renders folder
-(V4A_DATA_DIR, one per test, so the draft renderer's generation count is this test's) and
-Redis (REDIS_URL, db 15 or a private server). Leases, sweeps and retries are made short so
-crashes are recovered in seconds.
+(V4A_DATA_DIR, one per test, so the draft renderer's generation count is this test's) and a
+redis-server of the test's own (REDIS_URL): pub/sub ignores database numbers, and nothing
+else on the machine may flush these queues or publish on these channels mid-test. Leases,
+sweeps and retries are made short so crashes are recovered in seconds.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 
 from tests.api.conftest import pg_api_client  # noqa: F401  (a fixture, shared)
+from tests.conftest import free_port
 from v4a_portal.providers.draft_renderer import DraftRenderer
 from v4a_portal.services.redis_conn import get_redis
 from v4a_portal.settings import ROOT, get_settings
@@ -62,14 +65,6 @@ class WorkerProcess:
                     pass
         self.process.wait(10)
 
-    def stop(self) -> None:
-        if self.alive:
-            self.process.send_signal(signal.SIGTERM)  # warm shutdown
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(10)
-        if self.alive:
-            self.kill()
-
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
@@ -86,14 +81,56 @@ class Workers:
 
     def stop_all(self) -> None:
         for worker in self.started:
-            worker.stop()
+            if worker.alive:
+                worker.kill()  # no warm shutdown needed: the test is over
+
+
+class RedisServer:
+    """A throwaway redis-server without persistence: a restart loses everything."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no",
+             "--daemonize", "no"],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        client = redis.Redis(port=self.port)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                assert time.monotonic() < deadline, "redis-server did not start"
+                time.sleep(0.02)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(10)
 
 
 @pytest.fixture
-def fast_jobs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
-    """Short leases and sweeps, and a data folder of this test's own (yielded)."""
+def private_redis() -> Iterator[RedisServer]:
+    server = RedisServer(free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fast_jobs(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, private_redis: RedisServer
+) -> Iterator[Path]:
+    """Short leases and sweeps, a data folder (yielded) and a Redis of this test's own."""
     data = tmp_path / "data"
     monkeypatch.setenv("V4A_DATA_DIR", str(data))
+    monkeypatch.setenv("REDIS_URL", private_redis.url)
     for key, value in FAST.items():
         monkeypatch.setenv(key, value)
     get_settings.cache_clear()

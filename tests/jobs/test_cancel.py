@@ -3,8 +3,6 @@ refunded once, the render is stopped at the provider, the job stops and stores n
 
 from __future__ import annotations
 
-from redis import Redis
-
 from tests.factories import funded_user
 from tests.jobs.conftest import Workers, generations
 from tests.videos import photo, refunds, until, video
@@ -12,10 +10,11 @@ from v4a_portal.db import session_scope
 from v4a_portal.providers.draft_renderer import DraftRenderer, JobDir
 from v4a_portal.providers.video_provider import JobState
 from v4a_portal.services import ledger, storage, video_jobs, videos
+from v4a_portal.services.redis_conn import get_redis
 from v4a_portal.settings import get_settings
 
 
-def test_cancel_queued_and_running(sqlite_db: str, redis_conn: Redis, workers: Workers) -> None:
+def test_cancel_queued_and_running(sqlite_db: str, workers: Workers) -> None:
     user = funded_user(100)
     running, queued = videos.request_clips(
         user, photo(user), None, "p", "draft", 12, "720x1280", 2
@@ -32,7 +31,7 @@ def test_cancel_queued_and_running(sqlite_db: str, redis_conn: Redis, workers: W
     assert renders.poll(provider_job_id).state is JobState.canceled
     assert JobDir(renders.root / provider_job_id).canceled.exists()
     # The job notices, stops and lets go of the clip; nothing is stored, nothing more paid.
-    until(lambda: not redis_conn.exists(video_jobs.lease_key(running)), 10, "job stopped")
+    until(lambda: not get_redis().exists(video_jobs.lease_key(running)), 10, "job stopped")
     for vid in (running, queued):
         row = video(vid)
         assert (row.status, row.file_path) == ("canceled", None)

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 from PIL import Image
-from redis import Redis
 
 from tests.api.conftest import bearer, make_user
 from tests.api.test_sse import read_events
@@ -59,15 +58,11 @@ def _check_stored_clip(vid: int, size: str) -> None:
         assert ledger.reconcile(session) == []
 
 
-def test_portrait_clip_on_sqlite(
-    api_client: TestClient, redis_conn: Redis, workers: Workers
-) -> None:
+def test_portrait_clip_on_sqlite(api_client: TestClient, workers: Workers) -> None:
     vid = _generate_and_watch(api_client, workers, "720x1280")
     _check_stored_clip(vid, "720x1280")
 
 
-def test_landscape_clip_on_postgres(
-    pg_api_client: TestClient, redis_conn: Redis, workers: Workers
-) -> None:
+def test_landscape_clip_on_postgres(pg_api_client: TestClient, workers: Workers) -> None:
     vid = _generate_and_watch(pg_api_client, workers, "1280x720")
     _check_stored_clip(vid, "1280x720")

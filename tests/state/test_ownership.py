@@ -3,22 +3,19 @@ resolves like a missing one, and nothing changes. (The browser can send any id.)
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Coroutine, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from tests import samples
 from tests.factories import funded_user
+from tests.state.handlers import run, signed_in_as, state_of
 from v4a_portal.db import session_scope
-from v4a_portal.models import UploadedImage, User
+from v4a_portal.models import UploadedImage
 from v4a_portal.services import images, scripts
 from v4a_portal.state import messages
-from v4a_portal.state.auth import AuthState
 from v4a_portal.state.library import LibraryState
 from v4a_portal.state.studio import StudioState
 
@@ -27,22 +24,6 @@ from v4a_portal.state.studio import StudioState
 def media(sqlite_db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     with samples.fresh_media_dir(monkeypatch, tmp_path) as root:
         yield root
-
-
-def _run(handler: Coroutine[Any, Any, Any]) -> Any:
-    """Await a handler on its own loop: the browser tests leave one running in this thread."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, handler).result()
-
-
-def _signed_in_as(monkeypatch: pytest.MonkeyPatch, user_id: int) -> None:
-    """Stand in for the session cookie: every handler asks `_signed_in()` first."""
-
-    async def signed_in(self: AuthState) -> User | None:
-        with session_scope() as session:
-            return session.get(User, user_id)
-
-    monkeypatch.setattr(AuthState, "_signed_in", signed_in)
 
 
 def _photo_of(user_id: int) -> int:
@@ -61,10 +42,10 @@ def test_studio_will_not_open_another_users_photo(
     media: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     theirs = _photo_of(funded_user())
-    _signed_in_as(monkeypatch, funded_user())
-    state = StudioState(_reflex_internal_init=True)
+    signed_in_as(monkeypatch, funded_user())
+    state = state_of(StudioState)
 
-    _run(state.choose_photo(theirs))
+    run(state.choose_photo(theirs))
 
     assert state.photo.id == 0 and state.photo.url == ""
     assert state.photo_error == messages.NOT_FOUND
@@ -73,10 +54,10 @@ def test_studio_will_not_open_another_users_photo(
 def test_studio_opens_the_users_own_photo(media: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     me = funded_user()
     mine = _photo_of(me)
-    _signed_in_as(monkeypatch, me)
-    state = StudioState(_reflex_internal_init=True)
+    signed_in_as(monkeypatch, me)
+    state = state_of(StudioState)
 
-    _run(state.choose_photo(mine))
+    run(state.choose_photo(mine))
 
     assert state.photo.id == mine and "/media/uploads/" in state.photo.url
     assert state.photo_error == ""
@@ -88,10 +69,10 @@ def test_library_will_not_delete_another_users_photo(
     owner = funded_user(credits=10)
     theirs = _photo_of(owner)
     scripts.generate(owner, scripts.ScriptRequest(theirs, "Mug"))
-    _signed_in_as(monkeypatch, funded_user())
-    state = LibraryState(_reflex_internal_init=True)
+    signed_in_as(monkeypatch, funded_user())
+    state = state_of(LibraryState)
 
-    _run(state.delete_photo(theirs))
+    run(state.delete_photo(theirs))
 
     assert state.error == messages.NOT_FOUND
     assert state.status == ""
@@ -105,10 +86,10 @@ def test_library_ignores_ids_that_are_not_ids(
     media: Path, monkeypatch: pytest.MonkeyPatch, bogus: str
 ) -> None:
     _photo_of(funded_user())
-    _signed_in_as(monkeypatch, funded_user())
-    state = LibraryState(_reflex_internal_init=True)
+    signed_in_as(monkeypatch, funded_user())
+    state = state_of(LibraryState)
 
-    _run(state.delete_photo(bogus))  # type: ignore[arg-type]
+    run(state.delete_photo(bogus))  # type: ignore[arg-type]
 
     assert _images() == 1
     assert state.error == "" and state.status == ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from v4a_portal.components.form_field import field
 from v4a_portal.components.step import step
 from v4a_portal.services.scripts import DURATIONS
 from v4a_portal.state import messages
@@ -13,24 +14,6 @@ from v4a_portal.state.studio import (
     DEFAULT_TONE,
     StudioState,
 )
-
-
-def _field(label: str, control: rx.Component, hint: str = "") -> rx.Component:
-    # A wrapping <label>: clicking the words focuses the control, and tests find it by name.
-    return rx.el.label(
-        rx.vstack(
-            rx.hstack(
-                rx.text(label, size="2", weight="medium"),
-                *([rx.text(hint, size="1", color_scheme="gray")] if hint else []),
-                align="baseline",
-                spacing="2",
-            ),
-            control,
-            spacing="1",
-            width="100%",
-        ),
-        width="100%",
-    )
 
 
 def _select(name: str, default: str, options: list[tuple[str, str]]) -> rx.Component:
@@ -47,9 +30,9 @@ def _choices() -> rx.Component:
     languages = sorted(messages.LANGUAGE_LABELS.items(), key=lambda item: item[1])
     durations = [(str(d), f"{d} seconds") for d in sorted(DURATIONS)]
     return rx.grid(
-        _field("Tone", _select("tone", DEFAULT_TONE, list(messages.TONE_LABELS.items()))),
-        _field("Language", _select("language", DEFAULT_LANGUAGE, languages)),
-        _field("Length", _select("duration", str(DEFAULT_DURATION), durations)),
+        field("Tone", _select("tone", DEFAULT_TONE, list(messages.TONE_LABELS.items()))),
+        field("Language", _select("language", DEFAULT_LANGUAGE, languages)),
+        field("Length", _select("duration", str(DEFAULT_DURATION), durations)),
         columns=rx.breakpoints(initial="1", sm="3"),
         spacing="3",
         width="100%",
@@ -93,7 +76,7 @@ def _error() -> rx.Component:
 def brief_step() -> rx.Component:
     form = rx.form(
         rx.vstack(
-            _field(
+            field(
                 "Product name",
                 rx.input(
                     name="product",
@@ -104,7 +87,7 @@ def brief_step() -> rx.Component:
                     width="100%",
                 ),
             ),
-            _field(
+            field(
                 "Audience",
                 rx.input(
                     name="audience",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import reflex as rx
 from reflex.event import EventHandler
@@ -50,16 +50,18 @@ def template(
     title: str,
     *,
     permission: str = "",
-    on_load: EventHandler | None = None,
+    on_load: EventHandler | Sequence[EventHandler] | None = None,
 ) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
-    """Register a signed-in page: the guard (session, then `permission`) runs first on load.
+    """Register a signed-in page: the guard (session, then `permission`) runs first on load,
+    then the page's loaders in order.
 
-    The page's own loader must still re-check the session, as must each of its handlers:
+    The page's own loaders must still re-check the session, as must each of its handlers:
     the guard only decides where the browser goes.
     """
+    loaders = [on_load] if isinstance(on_load, EventHandler) else list(on_load or [])
 
     def decorator(content: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
-        events = [AuthState.guard(permission)] + ([on_load] if on_load else [])
+        events = [AuthState.guard(permission), *loaders]
 
         @rx.page(route=route, title=f"{title} · V4A Portal", image=FAVICON, on_load=events)
         @functools.wraps(content)

@@ -1,13 +1,16 @@
-"""`/library`: every photo the user uploaded, newest first, with the scripts written for it."""
+"""`/library`: the user's photos with the scripts written for each, and their video clips;
+newest first, paged on the server."""
 
 import reflex as rx
 
 from v4a_portal import routes
 from v4a_portal.components.empty_state import empty_state
 from v4a_portal.components.library_photo import library_photo
+from v4a_portal.components.library_videos import library_videos
 from v4a_portal.components.pager import pager
 from v4a_portal.components.template import template
 from v4a_portal.state.library import LibraryState
+from v4a_portal.state.library_videos import LibraryVideosState
 
 
 def _callout(text: rx.Var, color: str, icon: str, role: str, id_: str) -> rx.Component:
@@ -58,23 +61,8 @@ def _photos() -> rx.Component:
     )
 
 
-@template(routes.LIBRARY, "Library", on_load=LibraryState.load)
-def library() -> rx.Component:
+def _photos_tab() -> rx.Component:
     return rx.vstack(
-        rx.flex(
-            rx.vstack(
-                rx.heading("Library", size="7"),
-                rx.text(
-                    "Your product photos, newest first, and the scripts written for each.",
-                    color_scheme="gray",
-                ),
-                spacing="1",
-            ),
-            rx.spacer(),
-            rx.cond(LibraryState.loading, rx.spinner(size="3")),
-            align="end",
-            width="100%",
-        ),
         _callout(LibraryState.status, "grass", "circle-check", "status", "library-status"),
         _callout(LibraryState.error, "red", "circle-alert", "alert", "library-error"),
         rx.cond(
@@ -85,6 +73,48 @@ def library() -> rx.Component:
                 rx.skeleton(height="200px", width="100%"),
                 _empty(),
             ),
+        ),
+        spacing="4",
+        width="100%",
+    )
+
+
+def _tab(icon: str, label: str, value: str) -> rx.Component:
+    return rx.tabs.trigger(
+        rx.hstack(rx.icon(icon, size=15), rx.text(label), spacing="2", align="center"),
+        value=value,
+    )
+
+
+@template(routes.LIBRARY, "Library", on_load=[LibraryState.load, LibraryVideosState.load_videos])
+def library() -> rx.Component:
+    return rx.vstack(
+        rx.flex(
+            rx.vstack(
+                rx.heading("Library", size="7"),
+                rx.text(
+                    "Your product photos with the scripts written for each, and every video "
+                    "clip, newest first.",
+                    color_scheme="gray",
+                ),
+                spacing="1",
+            ),
+            rx.spacer(),
+            rx.cond(LibraryState.loading, rx.spinner(size="3")),
+            align="end",
+            width="100%",
+        ),
+        rx.tabs.root(
+            rx.tabs.list(
+                _tab("images", "Photos & scripts", "photos"),
+                _tab("clapperboard", "Videos", "videos"),
+                size="2",
+            ),
+            rx.tabs.content(_photos_tab(), value="photos", padding_top="20px"),
+            rx.tabs.content(library_videos(), value="videos", padding_top="20px"),
+            value=LibraryVideosState.tab,
+            on_change=LibraryVideosState.show_tab,
+            width="100%",
         ),
         spacing="5",
         width="100%",

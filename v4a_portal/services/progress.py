@@ -1,4 +1,6 @@
-"""Live video progress over Redis pub/sub: one channel per user, one JSON message per change.
+"""Live video progress over Redis pub/sub: one channel per user, one JSON message per change
+(the shape of video_jobs.event: video_id, batch_id, status, progress, error_code,
+error_message, video_url, thumbnail_url, refunded; a refund adds the new balance).
 
 Workers `publish`; the SSE route and the Reflex UI `listen` (sync) or `listen_async`. Pub/sub
 is fire-and-forget: a listener that was not subscribed misses the message, so a listener
@@ -12,11 +14,13 @@ import logging
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from functools import lru_cache
 from typing import Any
 
 import redis.asyncio as aioredis
 from redis import Redis
 from redis.client import PubSub
+from redis.connection import parse_url
 from redis.exceptions import RedisError
 
 from v4a_portal.services.redis_conn import get_redis
@@ -28,7 +32,14 @@ Event = dict[str, Any]
 
 
 def channel(user_id: int) -> str:
-    return f"v4a:progress:{user_id}"
+    """`v4a:{db}:progress:{user_id}`. Pub/sub ignores Redis database numbers, so portals
+    sharing one Redis server on different databases would hear each other without the db."""
+    return f"v4a:{_database(get_settings().redis_url)}:progress:{user_id}"
+
+
+@lru_cache
+def _database(url: str) -> int:
+    return int(parse_url(url).get("db") or 0)
 
 
 def publish(user_id: int, event: Event, conn: Redis | None = None) -> None:

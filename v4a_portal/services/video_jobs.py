@@ -66,7 +66,8 @@ def refund_key(video_id: int) -> str:
 
 def retry_policy() -> Retry:
     s = get_settings()
-    return Retry(max=s.video_retries, interval=[s.video_retry_seconds * 3**i for i in range(3)])
+    backoff = [s.video_retry_seconds * 3**i for i in range(s.video_retries)]
+    return Retry(max=s.video_retries, interval=backoff)
 
 
 def enqueue(video_id: int, rq_job_id: str, model_id: str, conn: Redis | None = None) -> bool:

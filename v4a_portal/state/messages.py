@@ -102,11 +102,7 @@ DROP_REJECTIONS: dict[str, str] = {
 def error_text(error: DomainError) -> str:
     """What the UI says for a service's refusal; the services' own messages are user-facing."""
     if isinstance(error, InsufficientCredits):
-        missing = error.needed - error.balance
-        return (
-            f"This costs {error.needed} credits and you have {error.balance}: "
-            f"{missing} more needed."
-        )
+        return credits_short(error.needed, error.balance)
     if isinstance(error, NotFound):
         return NOT_FOUND
     return error.message
@@ -140,3 +136,38 @@ def tone_label(tone: str | None) -> str:
 
 def language_label(code: str | None) -> str:
     return LANGUAGE_LABELS.get(code or "", (code or "").upper())
+
+
+# --- Video clips ---------------------------------------------------------------------------
+
+CLIP_STATUS: dict[str, str] = {
+    "pending": "Queued",
+    "processing": "Generating",
+    "completed": "Ready",
+    "failed": "Failed",
+    "canceled": "Canceled",
+}
+
+VIDEO_CRASHED = (
+    "The clips could not be requested because of an error on our side. "
+    "Nothing was charged; please try again in a minute."
+)
+NO_VIDEO_MODELS = "No video model is available right now. Please try again later."
+PROMPT_NEEDED = "Write what should happen in the video, or write a script first."
+CANCEL_CRASHED = "The clip could not be canceled because of an error on our side."
+LIVE_UNAVAILABLE = (
+    "Live progress is unavailable right now; reload the page to see how your clips are doing."
+)
+
+
+def clip_status(status: str) -> str:
+    return CLIP_STATUS.get(status, status.capitalize())
+
+
+def credits_short(needed: int, balance: int) -> str:
+    """Why Generate is off: the same words as a refused debit (error_text)."""
+    return f"This costs {needed} credits and you have {balance}: {needed - balance} more needed."
+
+
+def clip_count(count: int) -> str:
+    return "1 clip" if count == 1 else f"{count} clips"

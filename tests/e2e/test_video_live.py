@@ -1,0 +1,47 @@
+"""The live progress loop's life in the browser: one Redis listener per tab while a page with
+active clips is open, none once the tab moved to another page or closed."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.clips import cancel_clips, request_clips, wait_for_listeners
+from tests.e2e.conftest import Portal, sign_in
+from tests.e2e.media import make_photos
+
+pytestmark = pytest.mark.e2e
+
+
+def test_one_listener_per_tab_and_none_after_it_leaves(page: Page, portal: Portal) -> None:
+    email = f"watcher.{uuid.uuid4().hex[:8]}@example.com"
+    sign_in(page, portal, email)
+    made = make_photos(portal, email)
+    user = made["user"]
+    # Three long clips on one worker: active for the whole test (canceled at the end).
+    ids = request_clips(portal, user, made["made"][0]["image"], count=3, duration=12)
+    try:
+        page.get_by_role("link", name="Studio").click()
+        expect(page.locator("#studio-clips .clip-card")).to_have_count(3)
+        wait_for_listeners(portal, user, 1)
+
+        page.get_by_role("link", name="Account").click()  # another page, same tab
+        wait_for_listeners(portal, user, 0)
+
+        page.get_by_role("link", name="Library").click()
+        page.get_by_role("tab", name="Videos").click()
+        expect(page.locator("#library-clips .clip-card")).to_have_count(3)
+        wait_for_listeners(portal, user, 1)
+        page.get_by_role("link", name="Studio").click()
+        wait_for_listeners(portal, user, 1)  # the Studio's replaced the Library's
+
+        page.reload()
+        expect(page.locator("#studio-clips .clip-card")).to_have_count(3)
+        wait_for_listeners(portal, user, 1)
+
+        page.close()
+        wait_for_listeners(portal, user, 0)
+    finally:
+        cancel_clips(portal, user, ids)

@@ -1,0 +1,74 @@
+"""The Library's videos: every clip of the user, newest first, filtered by status, paged on
+the server, with its photo and script, and the active ones kept live (state/live_clips.py).
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+from reflex.event import EventSpec
+
+from v4a_portal.db import session_scope
+from v4a_portal.services import videos
+from v4a_portal.state.auth import AuthState
+from v4a_portal.state.clip_cards import ClipCard, cards_for
+from v4a_portal.state.live_clips import LiveClips
+from v4a_portal.state.paging import PER_PAGE, Paging
+from v4a_portal.state.service_call import call
+
+# The filter buttons, in order, and the statuses each asks the service for.
+FILTERS: dict[str, str | None] = {
+    "all": None,
+    "active": "pending,processing",
+    "completed": "completed",
+    "failed": "failed",
+    "canceled": "canceled",
+}
+TABS = ("photos", "videos")
+
+
+def _videos_page(user_id: int, status: str | None, page: int) -> tuple[list[ClipCard], int]:
+    with session_scope() as session:
+        rows, total = videos.list_for(session, user_id, status=status, page=page, per_page=PER_PAGE)
+        return cards_for(session, user_id, rows), total
+
+
+class LibraryVideosState(LiveClips, Paging, AuthState):
+    tab: str = "photos"
+    status_filter: str = "all"
+
+    @rx.event
+    async def load_videos(self) -> EventSpec | None:
+        """?tab=videos opens this tab, ?status=failed (etc.) a filter."""
+        params = self.router.url.query_parameters
+        self.tab = params.get("tab") if params.get("tab") in TABS else "photos"
+        self.status_filter = params.get("status") if params.get("status") in FILTERS else "all"
+        self.page, self.clips_error = 1, ""
+        return await self._reload()
+
+    @rx.event
+    def show_tab(self, value: str) -> None:
+        self.tab = value if value in TABS else "photos"
+
+    @rx.event
+    async def filter_by(self, value: str | list[str]):  # type: ignore[no-untyped-def]
+        if isinstance(value, list):  # what a segmented control may send
+            value = value[0] if value else ""
+        if value not in FILTERS:
+            return
+        self.status_filter, self.page, self.loading = value, 1, True
+        yield
+        yield await self._reload()
+
+    async def _reload(self) -> EventSpec | None:
+        """This page of clips; the live updates (re)start when any of them is active."""
+        user = await self._signed_in()
+        if user is None or user.id is None:
+            self.clips, self.total, self.loading = [], 0, False
+            return self._bounce(user)
+        found, self.clips_error = await call(
+            _videos_page, user.id, FILTERS[self.status_filter], self.page
+        )
+        if found is not None:
+            self.clips, self.total = found
+        self.loading = False
+        return LibraryVideosState.watch_clips() if self._active_ids() else None

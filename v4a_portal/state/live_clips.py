@@ -1,0 +1,164 @@
+"""Clip cards kept live by the worker's Redis messages: the part the Studio and the Library
+share (mix into a page state), with cancel.
+
+One background loop per tab and page state (`supersedes`: a newer one cancels the older)
+subscribes to the user's progress channel FIRST and reads the clips' rows once SECOND, so
+no message falls between the two; then it applies each message under the state lock,
+briefly, and pushes the change to the browser. No database polling per update: only a
+re-read after a quiet spell, as the SSE route does, since pub/sub drops messages when
+Redis restarts. It stops when no clip on the page is active, when the tab moved to another
+page or closed, or when another user signed in on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import reflex as rx
+from redis.exceptions import RedisError
+from reflex.event import EventSpec
+
+from v4a_portal.db import session_scope
+from v4a_portal.services import progress, videos
+from v4a_portal.services.errors import Conflict
+from v4a_portal.state import clients, messages
+from v4a_portal.state.auth import AuthState
+from v4a_portal.state.clip_cards import ClipCard, apply_events, owned_cards
+from v4a_portal.state.service_call import call, row_id
+
+logger = logging.getLogger(__name__)
+
+QUIET_SECONDS = 10.0  # no message this long: re-read the active rows, check the tab
+BURST = 50  # messages already waiting are applied together, under one lock
+_DRAIN_SECONDS = 0.002
+
+
+def _snapshot(user_id: int, video_ids: list[int]) -> list[dict[str, Any]]:
+    """The clips' rows now, as progress messages (the same fields)."""
+    with session_scope() as session:
+        return [_as_event(card) for card in owned_cards(session, user_id, video_ids)]
+
+
+def _as_event(card: ClipCard) -> dict[str, Any]:
+    return {
+        "video_id": card.id,
+        "status": card.status,
+        "progress": card.progress,
+        "error_message": card.error,
+        "video_url": card.video_url,
+        "thumbnail_url": card.poster_url if card.video_url else "",
+        "refunded": card.refunded,
+    }
+
+
+def _cancel(user_id: int, video_id: int) -> tuple[list[ClipCard], str]:
+    """Cancel and read the card back; a clip that finished meanwhile is shown as it is."""
+    try:
+        videos.cancel(user_id, video_id)
+        note = ""
+    except Conflict as finished:
+        note = messages.error_text(finished)
+    with session_scope() as session:
+        return owned_cards(session, user_id, [video_id]), note
+
+
+async def _burst(listener: progress.AsyncListener, timeout: float) -> list[dict[str, Any]]:
+    """The next message (waiting up to `timeout`) and any already queued behind it."""
+    first = await listener.get(timeout)
+    if first is None:
+        return []
+    found = [first]
+    while len(found) < BURST and (event := await listener.get(_DRAIN_SECONDS)) is not None:
+        found.append(event)
+    return found
+
+
+class LiveClips(rx.State, mixin=True):
+    """Mix into a page state (with AuthState) that fills `clips`; `watch_clips` keeps them
+    current while the page is open."""
+
+    clips: list[ClipCard] = []  # noqa: RUF012 (a Reflex var default, copied per client)
+    clips_error: str = ""
+
+    @rx.var
+    def has_active_clips(self) -> bool:
+        return any(card.active for card in self.clips)
+
+    def _active_ids(self) -> list[int]:
+        return [card.id for card in self.clips if card.active]
+
+    def _apply(self, events: list[dict[str, Any]]) -> bool:
+        """Apply messages to the cards; True when one ended in a refund."""
+        updated, refunded = apply_events(self.clips, events)
+        if updated != self.clips:  # others' clips and repeats send the browser nothing
+            self.clips = updated
+        return refunded
+
+    async def _watcher(self) -> tuple[int, str, str] | None:
+        """(user id, tab, page) this loop serves; None when there is nothing to watch.
+
+        Read from the state, not the database: the page's loader has just checked the
+        session, and the loop re-checks on every wake that the tab's user is unchanged.
+        """
+        user_id = (await self.get_state(AuthState))._user_id
+        if not user_id or not self._active_ids():
+            return None
+        return user_id, self.router.session.client_token, self.router.route_id
+
+    async def _still_serving(self, user_id: int, route: str) -> bool:
+        auth = await self.get_state(AuthState)
+        return auth._user_id == user_id and self.router.route_id == route
+
+    @rx.event(background=True, supersedes=True)
+    async def watch_clips(self):  # type: ignore[no-untyped-def]
+        async with self:
+            watching = await self._watcher()
+        if watching is None:
+            return
+        user_id, token, route = watching
+        tab = clients.Presence(token)
+        try:
+            async with progress.listen_async(user_id) as listener:
+                async with self:
+                    ids = self._active_ids()
+                events = await asyncio.to_thread(_snapshot, user_id, ids)
+                while True:
+                    async with self:
+                        if not await self._still_serving(user_id, route):
+                            return
+                        refunded = self._apply(events)
+                        ids = self._active_ids()
+                    if refunded:
+                        yield AuthState.refresh_user  # the header's balance, re-read
+                    if not ids:
+                        return
+                    events = await _burst(listener, QUIET_SECONDS)
+                    if tab.gone():
+                        return
+                    if not events:  # quiet: did pub/sub drop one (a Redis restart)?
+                        events = await asyncio.to_thread(_snapshot, user_id, ids)
+        except (RedisError, OSError):
+            logger.warning("live progress unavailable for user %s", user_id, exc_info=True)
+            async with self:
+                self.clips_error = messages.LIVE_UNAVAILABLE
+
+    @rx.event
+    async def cancel_clip(self, video_id: int) -> EventSpec | None:
+        """Cancel one of the user's queued or running clips; it is refunded at once."""
+        user = await self._signed_in()
+        if user is None or user.id is None:
+            return self._bounce(user)
+        video_id = row_id(video_id)
+        if not video_id:
+            return None
+        found, self.clips_error = await call(
+            _cancel, user.id, video_id, unexpected=messages.CANCEL_CRASHED
+        )
+        if found is not None:
+            cards, self.clips_error = found
+            fresh = {card.id: card for card in cards}
+            self.clips = [fresh.get(card.id, card) for card in self.clips]
+        await self._signed_in()  # the refund, in the header
+        return None
