@@ -10,10 +10,10 @@ trap cleanup EXIT INT TERM
 
 if ! (exec 3<>"/dev/tcp/127.0.0.1/$OIDC_PORT") 2>/dev/null; then
   .venv/bin/oidc-provider-mock --host 127.0.0.1 --port "$OIDC_PORT" --require-nonce true \
-    --user-claims '{"sub":"demo-customer","email":"customer@v4a.example","name":"Casey Customer"}' \
-    --user-claims '{"sub":"demo-admin","email":"admin@v4a.example","name":"Ada Admin"}' \
-    --user-claims '{"sub":"demo-support","email":"support@v4a.example","name":"Sam Support"}' \
-    --user-claims '{"sub":"demo-analyst","email":"analyst@v4a.example","name":"Ana Analyst"}' &
+    --user-claims '{"sub":"customer@v4a.example","email":"customer@v4a.example","name":"Casey Customer"}' \
+    --user-claims '{"sub":"admin@v4a.example","email":"admin@v4a.example","name":"Ada Admin"}' \
+    --user-claims '{"sub":"support@v4a.example","email":"support@v4a.example","name":"Sam Support"}' \
+    --user-claims '{"sub":"analyst@v4a.example","email":"analyst@v4a.example","name":"Ana Analyst"}' &
   pids+=($!)
 fi
 .venv/bin/python -m jobs.worker &
