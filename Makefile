@@ -39,8 +39,13 @@ test: setup
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
+# Each benchmark prints its figures against a baseline measured in the same run.
 bench: setup
 	$(BIN)/python bench/ledger.py
+	$(BIN)/python bench/upload.py
+	$(BIN)/python bench/draft_render.py
+	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/progress_latency.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .web
