@@ -1,14 +1,17 @@
 """Video pipeline throughput against bare RQ, on a throwaway database and Redis.
 
     .venv/bin/python bench/pipeline.py [--clips 500] [--workers 2] [--rounds 1] [--sqlite]
+                                       [--no-provider-thumbnail] [--profile DIR]
 
 Pipeline side: `videos.request_clips` one clip at a time (debit, rows, commit, enqueue),
 then the real clip job in real `jobs.worker` processes (lease, start, submit, store the
-provider job id, poll, download, ffmpeg probe + thumbnail, storage, complete, progress
-messages) with an instant provider that serves a ready 720x1280 4 s MP4. Bare side: the
-same number of no-op jobs enqueued one by one on the same Redis, run by the same number of
-the same worker processes. Each side's clock runs from the first request/enqueue to the
-last completion. The ratio is pipeline / bare; the aim is >= 0.5.
+provider job id, poll, download, thumbnail + MP4 check, storage, complete, progress messages)
+with an instant provider that serves a ready 720x1280 4 s MP4 and its thumbnail, so the job
+checks the MP4 from its index in Python (--no-provider-thumbnail: a provider without one,
+so one ffmpeg run per clip reads the file and draws the thumbnail). Bare side: the same
+number of no-op jobs enqueued one by one on the same Redis, run by the same number of the
+same worker processes. Each side's clock runs from the first request/enqueue to the last
+completion. The ratio is pipeline / bare; the aim is >= 0.5.
 
 The instant provider is patched into `video_registry.provider_for` when this file starts a
 worker (`--worker`): fine in a benchmark, never in tests.
@@ -58,8 +61,9 @@ class InstantProvider:
 
     name = "instant"
 
-    def __init__(self, clip: Path) -> None:
+    def __init__(self, clip: Path, still: Path | None = None) -> None:
         self.clip = clip
+        self.still = still  # its thumbnail, made with the clip: a provider may have one
 
     def submit(self, spec: ClipSpec) -> str:
         return uuid.uuid4().hex
@@ -69,6 +73,12 @@ class InstantProvider:
 
     def download(self, job_id: str, dest: Path) -> None:
         shutil.copyfile(self.clip, dest)
+
+    def thumbnail(self, job_id: str, dest: Path) -> bool:
+        if self.still is None:
+            return False
+        shutil.copyfile(self.still, dest)
+        return True
 
     def cancel(self, job_id: str) -> bool:
         return False
@@ -80,9 +90,30 @@ def run_worker() -> None:
     from jobs import worker
     from v4a_portal.providers import video_registry
 
-    provider = InstantProvider(Path(os.environ["V4A_BENCH_CLIP"]))
+    still = os.environ.get("V4A_BENCH_THUMB")
+    provider = InstantProvider(Path(os.environ["V4A_BENCH_CLIP"]), Path(still) if still else None)
     video_registry.provider_for = lambda model, settings=None: provider  # type: ignore[assignment]
+    if folder := os.environ.get("V4A_BENCH_PROFILE"):
+        _profile_clips(Path(folder))
     worker.main()
+
+
+def _profile_clips(folder: Path) -> None:
+    """`--profile DIR`: each clip job (in its work horse) writes DIR/<pid>.prof."""
+    import cProfile
+
+    import jobs.video
+
+    run_clip = jobs.video.run_clip
+
+    def profiled(video_id: int) -> str:
+        profile = cProfile.Profile()
+        try:
+            return profile.runcall(run_clip, video_id)
+        finally:
+            profile.dump_stats(folder / f"{os.getpid()}.prof")
+
+    jobs.video.run_clip = profiled  # type: ignore[assignment]
 
 
 @contextmanager
@@ -122,6 +153,15 @@ def make_clip(folder: Path) -> Path:
         check=True,
     )  # fmt: skip
     return clip
+
+
+def make_thumbnail(clip: Path, folder: Path) -> Path:
+    """The instant provider's still of its clip, made once like the clip."""
+    from v4a_portal.services import video_files
+
+    still = folder / "instant.jpg"
+    video_files.thumbnail(clip, still)
+    return still
 
 
 def start_workers(count: int, log: Path) -> list[subprocess.Popen[bytes]]:
@@ -168,6 +208,16 @@ def thumbnail_ms(clip: Path, folder: Path, times: int = 20) -> float:
     began = time.perf_counter()
     for _ in range(times):
         video_files.thumbnail(clip, folder / "thumb.jpg")
+    return (time.perf_counter() - began) / times * 1000
+
+
+def inspect_ms(clip: Path, times: int = 200) -> float:
+    """The in-Python MP4 check the job runs instead when the provider has a thumbnail."""
+    from v4a_portal.services import video_files
+
+    began = time.perf_counter()
+    for _ in range(times):
+        video_files.inspect(clip)
     return (time.perf_counter() - began) / times * 1000
 
 
@@ -241,6 +291,13 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=1, help="pipeline/bare pairs")
     parser.add_argument("--sqlite", action="store_true", help="SQLite file instead of PostgreSQL")
+    parser.add_argument(
+        "--no-provider-thumbnail",
+        dest="provider_thumbnail",
+        action="store_false",
+        help="the instant provider has no thumbnail: ffmpeg reads the clip and draws one",
+    )
+    parser.add_argument("--profile", type=Path, help="cProfile each clip job into this folder")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -249,10 +306,13 @@ def main() -> int:
 
     with scratch_database(args.sqlite) as url, private_redis() as redis_url:
         folder = Path(tempfile.mkdtemp(prefix="v4a-bench-pipeline-"))
-        os.environ.update(
-            REDIS_URL=redis_url,
-            V4A_BENCH_CLIP=str(make_clip(folder)),
-        )
+        clip = make_clip(folder)
+        os.environ.update(REDIS_URL=redis_url, V4A_BENCH_CLIP=str(clip))
+        if args.profile:
+            args.profile.mkdir(parents=True, exist_ok=True)
+            os.environ["V4A_BENCH_PROFILE"] = str(args.profile.resolve())
+        if args.provider_thumbnail:
+            os.environ["V4A_BENCH_THUMB"] = str(make_thumbnail(clip, folder))
         get_settings.cache_clear()
         get_redis.cache_clear()
         migrate.upgrade()
@@ -280,8 +340,8 @@ def main() -> int:
         print(f"\npipeline   {pipeline:6.1f} clips/s  (request → job → stored + thumbnail)")
         print(f"bare RQ    {bare:6.1f} jobs/s   (no-op job, same workers)")
         print(f"ratio      {pipeline / bare:6.2f}   (aim >= 0.5)")
-        clip = Path(os.environ["V4A_BENCH_CLIP"])
-        print(f"of a clip: ffmpeg probe + thumbnail alone {thumbnail_ms(clip, folder):.0f} ms")
+        print(f"of a clip: ffmpeg probe + thumbnail alone {thumbnail_ms(clip, folder):.0f} ms, "
+              f"MP4 index check alone {inspect_ms(clip):.1f} ms")  # fmt: skip
         with session_scope() as session:
             problems = ledger.reconcile(session)
         print(f"reconcile  {problems if problems else 'clean'}")

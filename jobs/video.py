@@ -1,7 +1,7 @@
 """The clip job: one RQ job per video, safe to run twice and resumable.
 
     lease → start (attempt counted) → submit once, store the provider job id (commit)
-    → poll, publishing progress → download → probe + thumbnail → storage → completed
+    → poll, publishing progress → download → check + thumbnail → storage → completed
 
 A job that finds a provider job id on the row resumes polling it: a retry, a re-enqueue
 after a crash or a Redis restart never pays for a second generation. Transient errors are
@@ -9,6 +9,9 @@ raised for RQ to retry with backoff (video_jobs.retry_policy); a permanent error
 generation or the last retry failing marks the clip failed and refunds it in one
 transaction. A cancel or the deadline sweep ends the clip in the database; the job sees
 the row is no longer active at its next progress write (about a second) and stops.
+
+The thumbnail is the provider's own when it has one (its index checked in Python, no
+ffmpeg); otherwise one ffmpeg run reads the file and draws its first frame.
 """
 
 from __future__ import annotations
@@ -155,7 +158,10 @@ def _store(clip: video_jobs.Clip, provider: VideoProvider, provider_job_id: str)
         mp4, jpg = Path(tmp) / "clip.mp4", Path(tmp) / "thumb.jpg"
         provider.download(provider_job_id, mp4)  # retried on its own: never regenerates
         try:
-            video_files.thumbnail(mp4, jpg)
+            if _provider_thumbnail(provider, provider_job_id, jpg):
+                video_files.inspect(mp4)  # its index, in Python: no ffmpeg run
+            else:
+                video_files.thumbnail(mp4, jpg)  # reads the file and draws the first frame
         except video_files.UnreadableVideo as exc:
             raise TransientProviderError(
                 "The finished video could not be read.", code="unreadable_video"
@@ -168,6 +174,21 @@ def _store(clip: video_jobs.Clip, provider: VideoProvider, provider_job_id: str)
         store.delete(storage.thumbnail_key(key))
         return STOPPED
     return "completed"
+
+
+def _provider_thumbnail(provider: VideoProvider, provider_job_id: str, dest: Path) -> bool:
+    """The provider's own thumbnail (an optional capability, see VideoProvider), made a JPEG
+    of the stored width; False when it has none or it failed: ffmpeg draws one instead."""
+    thumbnail = getattr(provider, "thumbnail", None)
+    if thumbnail is None:
+        return False
+    try:
+        if not thumbnail(provider_job_id, dest):
+            return False
+    except Exception as exc:  # a nicety: never fail or retry a paid clip over it
+        log.warning("provider thumbnail of %s failed: %s", provider_job_id, exc)
+        return False
+    return video_files.fit_thumbnail(dest)
 
 
 def clip_spec(clip: video_jobs.Clip) -> ClipSpec:

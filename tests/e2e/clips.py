@@ -73,9 +73,20 @@ def cancel_clips(portal: Portal, user: int, ids: list[int]) -> None:
     portal.python("-c", _CANCEL, str(user), *map(str, ids))
 
 
+_channels: dict[tuple[str, int], str] = {}
+
+
+def _channel(portal: Portal, user: int) -> str:
+    """The channel's name as the portal makes it (asked once: it starts a Python)."""
+    key = (portal.url, user)
+    if key not in _channels:
+        _channels[key] = portal.python("-c", _CHANNEL, str(user)).strip()
+    return _channels[key]
+
+
 def listeners(portal: Portal, user: int) -> int:
     """How many connections listen to the user's progress channel (one per watching tab)."""
-    channel = portal.python("-c", _CHANNEL, str(user)).strip()
+    channel = _channel(portal, user)
     with Redis.from_url(portal.redis_url) as redis:
         return dict(redis.pubsub_numsub(channel)).get(channel.encode(), 0)
 

@@ -26,7 +26,7 @@ from tests.e2e.servers import (
     start_sign_in,
 )
 
-__all__ = ["ROOT", "Portal", "shot", "sign_in", "start_sign_in"]
+__all__ = ["ROOT", "Portal", "shot", "shot_at", "sign_in", "start_sign_in"]
 
 SHOTS = ROOT / "test-results" / "e2e"
 _NOT_LOCAL = re.compile(r"^https?://(?!(127\.0\.0\.1|localhost)[:/])")
@@ -67,9 +67,16 @@ def page(browser: Browser, portal: Portal) -> Iterator[Page]:
     context.close()
 
 
-def shot(page: Page, name: str) -> Path:
-    """A full-page PNG under test-results/e2e/ (gitignored), to look at by eye."""
+def shot(page: Page, name: str, *, full_page: bool = True) -> Path:
+    """A PNG under test-results/e2e/ (gitignored), to look at by eye: the full page, or the
+    window as the user sees it (the sticky header on top)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+def shot_at(page: Page, name: str, selector: str) -> Path:
+    """The window scrolled so that `selector`'s bottom is at the bottom edge."""
+    page.locator(selector).evaluate("el => el.scrollIntoView({block: 'end'})")
+    return shot(page, name, full_page=False)

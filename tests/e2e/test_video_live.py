@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.clips import cancel_clips, request_clips, wait_for_listeners
-from tests.e2e.conftest import Portal, sign_in
+from tests.e2e.conftest import Portal, shot_at, sign_in
 from tests.e2e.media import make_photos
 
 pytestmark = pytest.mark.e2e
@@ -26,6 +26,9 @@ def test_one_listener_per_tab_and_none_after_it_leaves(page: Page, portal: Porta
         page.get_by_role("link", name="Studio").click()
         expect(page.locator("#studio-clips .clip-card")).to_have_count(3)
         wait_for_listeners(portal, user, 1)
+        rendering = page.locator(".clip-card[data-status='processing'] .clip-percent")
+        expect(rendering).not_to_have_text("0%", timeout=60_000)
+        shot_at(page, "studio-clips-in-progress", "#studio-clips")
 
         page.get_by_role("link", name="Account").click()  # another page, same tab
         wait_for_listeners(portal, user, 0)

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.clips import WATCH_PERCENT, card, video_row
-from tests.e2e.conftest import Portal, shot, sign_in
+from tests.e2e.conftest import Portal, shot_at, sign_in
 from tests.e2e.media import product_jpeg, stored_files, user_id
 
 pytestmark = pytest.mark.e2e
@@ -63,13 +63,13 @@ def test_one_draft_clip_from_photo_and_script_plays_inline(
     expect(step.get_by_label("Model")).to_contain_text("Draft preview")
     expect(page.locator("#video-price")).to_have_text("4")  # 4 s x 1 credit/s x 1 clip
     expect(page.locator("#video-balance")).to_have_text("40")
-    _choose(page, "Length", "12 s")
+    _choose(page, "Duration", "12 s")
     expect(page.locator("#video-price")).to_have_text("12")
     step.get_by_label("Clips").click()
     page.get_by_role("option", name="3", exact=True).click()
     expect(page.locator("#video-price")).to_have_text("36")
     expect(page.get_by_role("button", name="Generate 3 clips")).to_be_enabled()
-    _choose(page, "Length", "4 s")
+    _choose(page, "Duration", "4 s")
     step.get_by_label("Clips").click()
     page.get_by_role("option", name="1", exact=True).click()
     expect(page.locator("#video-price")).to_have_text("4")
@@ -92,7 +92,7 @@ def test_one_draft_clip_from_photo_and_script_plays_inline(
     expect(clip.locator(".clip-script")).to_contain_text("Aurora water bottle")
     expect(clip).to_have_attribute("data-status", "processing", timeout=RENDER_MS)
     page.wait_for_function("() => window.__percents.some((p) => p > 0 && p < 100)")
-    shot(page, "studio-clip-rendering")
+    shot_at(page, "studio-clip-rendering", "#studio-clips")
 
     expect(clip).to_have_attribute("data-status", "completed", timeout=RENDER_MS)
     expect(clip.locator(".clip-status")).to_have_text("Ready")
@@ -123,7 +123,7 @@ def test_one_draft_clip_from_photo_and_script_plays_inline(
     assert video_row(portal, video_id)[:4] == ("completed", 100, 4, 0)
     player.evaluate("v => { v.pause(); v.currentTime = 1.5; }")
     page.wait_for_function("() => document.querySelector('video.clip-video').readyState >= 2")
-    shot(page, "studio-clip-completed")
+    shot_at(page, "studio-clip-completed", "#studio-clips")
 
 
 def test_cancelling_a_running_clip_refunds_it_in_the_header(
@@ -135,7 +135,7 @@ def test_cancelling_a_running_clip_refunds_it_in_the_header(
     expect(page.locator("#header-credits")).to_have_text("50 credits")
     # Without a script the prompt is the brief; the longest clip leaves time to cancel.
     page.locator("#video-prompt").fill("The bottle turns slowly on a wooden table")
-    _choose(page, "Length", "12 s")
+    _choose(page, "Duration", "12 s")
     _choose(page, "Format", "Landscape 16:9")
     expect(page.locator("#video-price")).to_have_text("12")
     page.get_by_role("button", name="Generate 1 clip").click()
@@ -157,7 +157,7 @@ def test_cancelling_a_running_clip_refunds_it_in_the_header(
     expect(clip.locator("video")).to_have_count(0)
     status, _, credits, refunded, _ = video_row(portal, video_id)
     assert (status, credits, refunded) == ("canceled", 12, 1)
-    shot(page, "studio-clip-canceled")
+    shot_at(page, "studio-clip-canceled", "#studio-clips")
 
 
 def test_a_clip_that_fails_says_why_and_gives_the_credits_back(
@@ -198,7 +198,7 @@ def test_generate_waits_for_enough_credits_and_says_so(
     expect(page.locator("#video-why-not")).to_have_text("Choose or upload a photo first.")
     _upload(page, product_jpeg(tmp_path / "bottle.jpg"))
     page.locator("#video-prompt").fill("The bottle on a beach")
-    _choose(page, "Length", "12 s")
+    _choose(page, "Duration", "12 s")
     _video_step(page).get_by_label("Clips").click()
     page.get_by_role("option", name="5", exact=True).click()
 

@@ -1,7 +1,8 @@
 """A local HTTP server speaking the OpenAI Videos API (`/v1/videos`), for the real `openai` SDK.
 
 Routes: POST /v1/videos (multipart: prompt, model, seconds, size, input_reference),
-GET /v1/videos/{id}, GET /v1/videos/{id}/content, DELETE /v1/videos/{id}. Like the real API
+GET /v1/videos/{id}, GET /v1/videos/{id}/content (?variant=thumbnail: a WebP still),
+DELETE /v1/videos/{id}. Like the real API
 it refuses an input_reference whose pixel size differs from `size`.
 
 Test API:
@@ -38,6 +39,7 @@ from collections import deque
 from dataclasses import dataclass
 from email.parser import BytesParser
 from email.policy import HTTP
+from functools import lru_cache
 from http.server import BaseHTTPRequestHandler
 from typing import Any, ClassVar
 
@@ -231,10 +233,13 @@ class SoraEmulator(EmulatorServer):
                         answer = (200, {"id": job.id, "object": "video.deleted", "deleted": True})
                     elif emulator._state(job)[0] != "completed":
                         answer = (404, _error("Video is not ready yet.", "video_not_ready"))
+                    elif "variant=thumbnail" in self.path:
+                        answer = (200, thumbnail_webp())
                     else:
                         answer = (200, emulator.video)
                 if isinstance(answer[1], bytes):
-                    self._send(answer[0], answer[1], "video/mp4")
+                    kind = "image/webp" if "variant=thumbnail" in self.path else "video/mp4"
+                    self._send(answer[0], answer[1], kind)
                 else:
                     self._send(*answer)
 
@@ -248,6 +253,14 @@ class SoraEmulator(EmulatorServer):
                 self._route("DELETE")
 
         return Handler
+
+
+@lru_cache
+def thumbnail_webp() -> bytes:
+    """What the API's thumbnail variant serves: a WebP still, full size."""
+    out = io.BytesIO()
+    Image.new("RGB", (720, 1280), (200, 80, 40)).save(out, "WEBP")
+    return out.getvalue()
 
 
 def _error(message: str, code: str | None = None, param: str | None = None) -> dict[str, Any]:

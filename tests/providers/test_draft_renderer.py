@@ -97,6 +97,10 @@ def test_portrait_clip_is_h264_with_real_progress_and_timed_captions(tmp_path: P
     assert (info.codec, info.pix_fmt, info.width, info.height) == ("h264", "yuv420p", 720, 1280)
     assert abs(info.duration - 4) <= 0.2 and info.faststart
     assert renderer.generations == 1
+    # Its first frame as the thumbnail, drawn during the render: the pipeline runs no ffmpeg.
+    assert renderer.thumbnail(job_id, tmp_path / "thumb.jpg")
+    with Image.open(tmp_path / "thumb.jpg") as thumb:
+        assert (thumb.format, thumb.size) == ("JPEG", (480, 854))
 
     # The encoded frames against the same frames drawn without captions: they differ where
     # a caption is shown, while it is shown, and nowhere else.

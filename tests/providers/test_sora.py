@@ -142,6 +142,21 @@ def test_download_failing_every_time_is_transient_without_regenerating(
     assert emulator.generations == 1
 
 
+def test_thumbnail_is_the_apis_still_in_one_try(emulator: SoraEmulator, tmp_path: Path) -> None:
+    sora = _sora(emulator)
+    job_id = sora.submit(SPEC)
+    _until_done(sora, job_id)
+    assert sora.thumbnail(job_id, tmp_path / "thumb.img")
+    with Image.open(tmp_path / "thumb.img") as still:
+        assert still.format == "WEBP"  # the pipeline makes it a JPEG (video_files)
+    assert any("variant=thumbnail" in r["path"] for r in emulator.requests)
+
+    emulator.fault("content", 500)  # no retry: the pipeline draws one with ffmpeg instead
+    assert not sora.thumbnail(job_id, tmp_path / "again.img")
+    assert not (tmp_path / "again.img").exists() and not (tmp_path / "again.img.part").exists()
+    assert emulator.generations == 1
+
+
 def test_failed_generation(emulator: SoraEmulator, tmp_path: Path) -> None:
     emulator.script("fail")
     sora = _sora(emulator)

@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+from PIL import Image
 from redis import Redis
 from rq import Queue
 
 from jobs import video as clip_job
 from jobs.lease import Lease
 from tests.factories import funded_user
-from tests.mp4 import probe
+from tests.mp4 import probe, sample_mp4
 from tests.videos import FakeProvider, photo, refunds, script, until, video
 from v4a_portal.db import session_scope
 from v4a_portal.providers.video_provider import (
@@ -23,7 +26,7 @@ from v4a_portal.providers.video_provider import (
     PermanentProviderError,
     TransientProviderError,
 )
-from v4a_portal.services import ledger, progress, storage, video_jobs, videos
+from v4a_portal.services import ledger, progress, storage, video_files, video_jobs, videos
 
 
 @pytest.fixture
@@ -205,3 +208,88 @@ def test_a_superseded_job_round_does_nothing(
         row.celery_task_id = video_jobs.job_id(vid, 2)  # the sweep moved it on
     assert video_jobs.start(vid, video_jobs.job_id(vid, 1)) is None
     assert video(vid).attempts == 0 and provider.submitted == []
+
+
+@dataclass
+class ThumbnailProvider(FakeProvider):
+    """A provider with the optional thumbnail capability (a full-size PNG, as some APIs
+    hand back), whose download may be broken."""
+
+    still: bool = True
+    broken_download: bool = False
+
+    def download(self, job_id: str, dest: Path) -> None:
+        if not self.broken_download:
+            dest.write_bytes(sample_mp4())
+        elif self.still:  # cut short: the index check sees the missing bytes
+            dest.write_bytes(sample_mp4()[:-100])
+        else:  # ffmpeg decodes what it can, so: an error page saved as the clip
+            dest.write_bytes(b"<html>Bad gateway</html>")
+
+    def thumbnail(self, job_id: str, dest: Path) -> bool:
+        if not self.still:  # as a provider may say when it has none for this clip
+            return False
+        Image.new("RGB", (720, 1280), (10, 20, 30)).save(dest, "PNG")
+        return True
+
+
+@pytest.fixture
+def thumb_provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[ThumbnailProvider]:
+    fake = ThumbnailProvider(polls=1)
+    monkeypatch.setattr(video_jobs, "provider_for", lambda model_id: fake)
+    yield fake
+
+
+def _stored_thumbnail(vid: int) -> tuple[str | None, tuple[int, int], tuple[int, int, int]]:
+    row = video(vid)
+    assert row.file_path
+    with Image.open(storage.local_storage().path(storage.thumbnail_key(row.file_path))) as jpeg:
+        middle = (jpeg.width // 2, jpeg.height // 2)
+        return jpeg.format, jpeg.size, jpeg.convert("RGB").getpixel(middle)
+
+
+def test_the_providers_thumbnail_is_stored_as_a_jpeg_without_running_ffmpeg(
+    sqlite_db: str,
+    redis_conn: Redis,
+    thumb_provider: ThumbnailProvider,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_ffmpeg(*args: object) -> None:
+        raise AssertionError("ffmpeg ran")
+
+    monkeypatch.setattr(video_files, "_ffmpeg", no_ffmpeg)
+    vid = _clip(funded_user(100))[0]
+    assert clip_job.run_clip(vid) == "completed"
+    fmt, size, pixel = _stored_thumbnail(vid)
+    assert (fmt, size) == ("JPEG", (480, 854))
+    assert all(abs(a - b) <= 3 for a, b in zip(pixel, (10, 20, 30), strict=True))
+
+
+def test_without_a_provider_thumbnail_ffmpeg_draws_the_first_frame(
+    sqlite_db: str, redis_conn: Redis, thumb_provider: ThumbnailProvider
+) -> None:
+    thumb_provider.still = False
+    vid = _clip(funded_user(100))[0]
+    assert clip_job.run_clip(vid) == "completed"
+    fmt, size, _ = _stored_thumbnail(vid)
+    assert (fmt, size) == ("JPEG", (160, 90))  # the sample clip's own frame, not wider
+
+
+@pytest.mark.parametrize("still", [True, False], ids=["index-check", "ffmpeg"])
+def test_a_broken_download_is_rejected_and_refunded_on_the_last_try(
+    sqlite_db: str, redis_conn: Redis, thumb_provider: ThumbnailProvider, still: bool
+) -> None:
+    thumb_provider.still, thumb_provider.broken_download = still, True
+    vid = _clip(funded_user(100))[0]
+    clip = video_jobs.start(vid, None)
+    assert clip is not None
+    with pytest.raises(TransientProviderError) as caught:  # retried: the download may heal
+        clip_job._run(clip, _lease(redis_conn, vid), last_try=False)
+    assert caught.value.code == "unreadable_video"
+    assert video(vid).status == "processing" and refunds(vid) == []
+
+    assert clip_job.run_clip(vid) == "failed: unreadable_video"  # the last try
+    row = video(vid)
+    assert (row.status, row.file_path) == ("failed", None) and len(refunds(vid)) == 1
+    assert len(thumb_provider.submitted) == 1  # one generation, however it ends
+    _clean()

@@ -19,7 +19,6 @@ QUEUED = ClipCard(
     poster_url="/media/uploads/1/photo.jpg",
     download_name="v4a-clip-7.mp4",
     spec="4 s · Portrait · Draft preview (local)",
-    portrait=True,
     credits=4,
     when="",
     photo_url="/media/uploads/1/photo.jpg",

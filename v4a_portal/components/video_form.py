@@ -9,7 +9,6 @@ from v4a_portal.components.form_field import field, group
 from v4a_portal.components.price_tag import price_tag
 from v4a_portal.components.step import step
 from v4a_portal.services.videos import MAX_PROMPT
-from v4a_portal.state import messages
 from v4a_portal.state.studio_video import StudioVideoState as S
 
 
@@ -80,7 +79,9 @@ def _count() -> rx.Component:
 def _choices() -> rx.Component:
     return rx.grid(
         _model(),
-        _segments("Length", S.duration_options, S.duration, S.choose_duration, lambda d: d + " s"),
+        _segments(
+            "Duration", S.duration_options, S.duration, S.choose_duration, lambda d: d + " s"
+        ),
         _segments(
             "Format",
             S.orientation_options,
@@ -99,28 +100,15 @@ def _choices() -> rx.Component:
 
 def _why_not() -> rx.Component:
     """Why Generate is off, in words, when it is."""
-    reason = rx.cond(
-        ~S.has_photo,
-        messages.PHOTO_NEEDED,
-        rx.cond(
-            S.price_error != "",
-            S.price_error,
-            rx.cond(
-                S.short_by > 0,
-                "This costs "
-                + S.video_price.to_string()
-                + " credits and you have "
-                + S.credits.to_string()
-                + ": "
-                + S.short_by.to_string()
-                + " more needed.",
-                "",
-            ),
-        ),
-    )
     return rx.cond(
-        reason != "",
-        rx.text(reason, size="2", color_scheme="tomato", id="video-why-not", text_align="right"),
+        S.blocker != "",
+        rx.text(
+            S.blocker,
+            size="2",
+            color_scheme=rx.cond(S.short_of_credits, "tomato", "gray"),
+            id="video-why-not",
+            text_align="right",
+        ),
     )
 
 

@@ -16,11 +16,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import imageio_ffmpeg
-from PIL import UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from v4a_portal.providers.draft_frames import Clip, open_photo
 from v4a_portal.providers.draft_renderer import JobDir
 from v4a_portal.providers.video_provider import Caption
+from v4a_portal.services import video_files
 
 # Speed over size: a draft is a preview, and must render faster than it plays.
 PRESET = "superfast"
@@ -69,6 +70,17 @@ def ffmpeg_command(width: int, height: int, fps: int, output: Path) -> list[str]
     ]
 
 
+def save_thumbnail(frame: Image.Image, job: JobDir) -> None:
+    """The first frame as the clip's thumbnail, so the pipeline need not decode the video."""
+    height = max(2, round(frame.height * video_files.THUMBNAIL_WIDTH / frame.width / 2) * 2)
+    small = frame.convert("RGB").resize(
+        (video_files.THUMBNAIL_WIDTH, height), Image.Resampling.BILINEAR
+    )
+    temp = job.thumbnail.with_name(f".{job.thumbnail.name}.{os.getpid()}")
+    small.save(temp, "JPEG", quality=85)
+    os.replace(temp, job.thumbnail)
+
+
 def render(job: JobDir) -> None:
     spec = json.loads(job.spec.read_text())
     width, height = (int(v) for v in spec["size"].split("x"))
@@ -79,6 +91,12 @@ def render(job: JobDir) -> None:
         raise RenderError("bad_image", "The photo could not be read.") from exc
     captions = tuple(Caption(float(a), float(b), str(t)) for a, b, t in spec["captions"])
     clip = Clip(photo, width, height, spec["duration"], fps, captions, spec["seed"])
+
+    def draw(n: int) -> bytes:
+        frame = clip.frame(n)
+        if n == 0:
+            save_thumbnail(frame, job)
+        return frame.tobytes()
 
     with job.log.open("ab") as log:
         encoder = subprocess.Popen(
@@ -91,14 +109,14 @@ def render(job: JobDir) -> None:
             ahead: deque[Future[bytes]] = deque()
             upcoming = iter(range(clip.frame_count))
             for n in upcoming:  # keep a few frames in flight, in order
-                ahead.append(pool.submit(lambda n=n: clip.frame(n).tobytes()))
+                ahead.append(pool.submit(draw, n))
                 if len(ahead) >= 2 * workers:
                     break
             written = 0
             while ahead:
                 encoder.stdin.write(ahead.popleft().result())
                 if (n := next(upcoming, None)) is not None:
-                    ahead.append(pool.submit(lambda n=n: clip.frame(n).tobytes()))
+                    ahead.append(pool.submit(draw, n))
                 written += 1
                 if written % _PROGRESS_EVERY == 0:
                     job.write_atomic(job.progress, str(99 * written // clip.frame_count))

@@ -10,6 +10,7 @@ Everything about a job is in its folder, `<renders>/<job_id>/`:
                           and its ffmpeg)
     progress              0-99 while frames are encoded, rewritten atomically (a heartbeat)
     video.mp4             the result, renamed from video.mp4.part when complete
+    thumb.jpg             its first frame, 480 wide (written as that frame is drawn)
     error.json            {"code", "message"} when the render failed
     canceled              present once cancel was asked
     render.log            the process's stderr (ffmpeg's included)
@@ -78,6 +79,10 @@ class JobDir:
     @property
     def video(self) -> Path:
         return self.path / "video.mp4"
+
+    @property
+    def thumbnail(self) -> Path:
+        return self.path / "thumb.jpg"
 
     @property
     def partial(self) -> Path:
@@ -199,6 +204,16 @@ class DraftRenderer:
             raise TransientProviderError("The preview is still rendering.", code="not_ready")
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(job.video, dest)
+
+    def thumbnail(self, job_id: str, dest: Path) -> bool:
+        """The first frame the render drew (optional provider capability); False when the
+        render made none (an older render) or is not finished."""
+        job = self._job(job_id)
+        if not job.video.exists() or not job.thumbnail.is_file():
+            return False
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(job.thumbnail, dest)
+        return True
 
     def cancel(self, job_id: str) -> bool:
         job = self._job(job_id)

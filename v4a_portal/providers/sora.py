@@ -178,6 +178,24 @@ class SoraProvider:
                 "The video could not be downloaded; retrying.", code="download_failed"
             ) from exc
 
+    def thumbnail(self, job_id: str, dest: Path) -> bool:
+        """The API's still of a finished clip (`variant="thumbnail"`, an optional provider
+        capability); one try, False on any failure: the pipeline then draws one itself."""
+        partial = dest.with_name(dest.name + ".part")
+        try:
+            with (
+                _quiet(),
+                self._once.videos.with_streaming_response.download_content(
+                    job_id, variant="thumbnail"
+                ) as response,
+            ):
+                response.stream_to_file(partial)
+        except (openai.OpenAIError, httpx2.HTTPError, OSError):
+            partial.unlink(missing_ok=True)
+            return False
+        os.replace(partial, dest)
+        return dest.stat().st_size > 0
+
     def cancel(self, job_id: str) -> bool:
         status = self.poll(job_id)
         if status.done:

@@ -125,3 +125,13 @@ class VideoProvider(Protocol):
     def cancel(self, job_id: str) -> bool:
         """Ask the provider to stop; False when it cannot (already done, unsupported)."""
         ...
+
+    # Optional, looked up with getattr (a provider without it is still a VideoProvider):
+    #
+    #     def thumbnail(self, job_id: str, dest: Path) -> bool:
+    #         """Write a still of the finished clip (JPEG, PNG or WebP, any size) to `dest`;
+    #         False when there is none. Never paid, never regenerates."""
+    #
+    # The pipeline makes it a JPEG of the stored width and checks the MP4 from its index in
+    # Python instead of running ffmpeg; without it (or when it fails), ffmpeg draws the
+    # first frame.

@@ -21,7 +21,7 @@ from typing import Any
 from redis import Redis
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError
-from sqlalchemy import case, select, update
+from sqlalchemy import case, literal_column, select, update
 from sqlalchemy.engine import Row
 from sqlmodel import Session
 
@@ -139,6 +139,28 @@ _EVENT_COLUMNS = (
 )
 
 
+# The clip's photo and script, read by start's UPDATE itself (correlated scalar subqueries
+# in RETURNING): no further round trips, and compiled once, by warm_up, before the fork. The
+# outer columns are spelled out qualified: SQLAlchemy drops table names in SQLite's RETURNING,
+# and a bare `image_id` would bind to the subquery's own table if it ever had one.
+_IMAGE_ID = literal_column(f"{_v.name}.image_id")
+_SCRIPT_ID = literal_column(f"{_v.name}.script_id")
+_CLIP_INPUTS = (
+    select(UploadedImage.file_path)
+    .where(UploadedImage.id == _IMAGE_ID)
+    .scalar_subquery()
+    .label("image_key"),
+    select(UploadedImage.content_type)
+    .where(UploadedImage.id == _IMAGE_ID)
+    .scalar_subquery()
+    .label("image_content_type"),
+    select(GeneratedScript.script_text)
+    .where(GeneratedScript.id == _SCRIPT_ID)
+    .scalar_subquery()
+    .label("script_text"),
+)
+
+
 @dataclass(frozen=True)
 class Clip:
     """What a job needs to generate one clip, read when it starts."""
@@ -177,8 +199,7 @@ def start(video_id: int, rq_job_id: str | None) -> Clip | None:
                 _v.c.size,
                 _v.c.provider_job_id,
                 _v.c.attempts,
-                _v.c.image_id,
-                _v.c.script_id,
+                *_CLIP_INPUTS,
             )
         ).one_or_none()
         if row is None:
@@ -187,7 +208,7 @@ def start(video_id: int, rq_job_id: str | None) -> Clip | None:
             finished = _finish(session, video_id, VideoStatus.failed, *TOO_MANY_ATTEMPTS)
         else:
             finished = None
-            clip = _clip(session, row)
+            clip = _clip(row)
     if finished is not None:
         finished.publish()
         return None
@@ -195,19 +216,7 @@ def start(video_id: int, rq_job_id: str | None) -> Clip | None:
     return clip
 
 
-def _clip(session: Session, row: Row[Any]) -> Clip:
-    image = None
-    if row.image_id is not None:
-        image = session.execute(
-            select(UploadedImage.file_path, UploadedImage.content_type).where(
-                UploadedImage.id == row.image_id
-            )
-        ).one_or_none()
-    script_text = None
-    if row.script_id is not None:
-        script_text = session.execute(
-            select(GeneratedScript.script_text).where(GeneratedScript.id == row.script_id)
-        ).scalar_one_or_none()
+def _clip(row: Row[Any]) -> Clip:
     return Clip(
         id=row.id,
         user_id=row.user_id,
@@ -219,9 +228,9 @@ def _clip(session: Session, row: Row[Any]) -> Clip:
         provider_job_id=row.provider_job_id,
         attempts=row.attempts,
         progress=row.progress,
-        image_key=image.file_path if image else None,
-        image_content_type=image.content_type if image else None,
-        script_text=script_text,
+        image_key=row.image_key,
+        image_content_type=row.image_content_type,
+        script_text=row.script_text,
     )
 
 
@@ -412,6 +421,7 @@ def warm_up() -> None:
     """Run each transition once against no row (id 0): the worker does this before it forks,
     so every work horse inherits compiled statements instead of compiling its own."""
     start(0, None)
+    start(0, job_id(0))  # the form a job runs: with its RQ job id
     store_provider_job(0, "-")
     record_progress(0, 0)
     complete(0, storage.video_key(0))

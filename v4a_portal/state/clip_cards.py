@@ -42,7 +42,6 @@ class ClipCard:
     download_name: str
     # "4 s · Portrait · Draft preview (local)"
     spec: str
-    portrait: bool
     credits: int
     when: str
     # The lineage: the photo and the script the clip was made from ("" when deleted).
@@ -97,7 +96,6 @@ def clip_card(
         ),
         download_name=f"v4a-clip-{video.id}.mp4",
         spec=" · ".join(p for p in spec if p),
-        portrait=orientation(video.size) == "Portrait",
         credits=video.credits_used,
         when=formatting.timestamp(video.created_at),
         photo_url=photo_url,

@@ -82,10 +82,6 @@ class LiveClips(rx.State, mixin=True):
     clips: list[ClipCard] = []  # noqa: RUF012 (a Reflex var default, copied per client)
     clips_error: str = ""
 
-    @rx.var
-    def has_active_clips(self) -> bool:
-        return any(card.active for card in self.clips)
-
     def _active_ids(self) -> list[int]:
         return [card.id for card in self.clips if card.active]
 
@@ -99,13 +95,14 @@ class LiveClips(rx.State, mixin=True):
     async def _watcher(self) -> tuple[int, str, str] | None:
         """(user id, tab, page) this loop serves; None when there is nothing to watch.
 
-        Read from the state, not the database: the page's loader has just checked the
-        session, and the loop re-checks on every wake that the tab's user is unchanged.
+        The session is checked once here; on every wake after that the loop checks that the
+        tab still serves the same user (any other handler that finds a different user
+        resets every page state) and the same page.
         """
-        user_id = (await self.get_state(AuthState))._user_id
-        if not user_id or not self._active_ids():
+        user = await self._signed_in()
+        if user is None or user.id is None or not self._active_ids():
             return None
-        return user_id, self.router.session.client_token, self.router.route_id
+        return user.id, self.router.session.client_token, self.router.route_id
 
     async def _still_serving(self, user_id: int, route: str) -> bool:
         auth = await self.get_state(AuthState)

@@ -118,17 +118,26 @@ class StudioVideoState(LiveClips, StudioState):
         return [str(n) for n in range(1, self.max_clips + 1)]
 
     @rx.var
-    def short_by(self) -> int:
-        return max(0, self.video_price - self.credits)
+    def blocker(self) -> str:
+        """Why Generate is off, in words; "" when it is on."""
+        return self._blocker()
+
+    @rx.var
+    def short_of_credits(self) -> bool:
+        return self.video_price > self.credits
 
     @rx.var
     def can_generate(self) -> bool:
-        return (
-            self.photo.id > 0
-            and not self.generating
-            and not self.price_error
-            and self.video_price <= self.credits
-        )
+        return not self.generating and not self._blocker()
+
+    def _blocker(self) -> str:
+        if not self.photo.id:
+            return messages.PHOTO_NEEDED
+        if self.price_error:
+            return self.price_error
+        if self.video_price > self.credits:
+            return messages.credits_short(self.video_price, self.credits)
+        return ""
 
     @rx.event
     async def open_video_step(self) -> EventSpec | None:
@@ -229,12 +238,6 @@ class StudioVideoState(LiveClips, StudioState):
         return StudioVideoState.watch_clips if cards else None
 
     def _refusal(self, prompt: str) -> str:
-        if not self.photo.id:
-            return messages.PHOTO_NEEDED
-        if self.price_error:
-            return self.price_error
-        if not prompt and not self.script.id:
+        if not prompt and not self.script.id and not self._blocker():
             return messages.PROMPT_NEEDED
-        if self.video_price > self.credits:
-            return messages.credits_short(self.video_price, self.credits)
-        return ""
+        return self._blocker()

@@ -1,0 +1,120 @@
+"""The live progress loop as a handler, with a scripted progress channel: it subscribes
+before it reads the rows, applies each message, re-reads the balance after a refund, and
+stops when nothing is active or the tab serves another user."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from redis import Redis
+
+from tests import samples
+from tests.factories import funded_user
+from tests.state.handlers import run, signed_in_as, state_of
+from tests.videos import photo
+from v4a_portal.services import progress, videos
+from v4a_portal.state import live_clips
+from v4a_portal.state.auth import AuthState
+from v4a_portal.state.studio_video import StudioVideoState
+
+
+@pytest.fixture
+def media(
+    sqlite_db: str, redis_conn: Redis, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[Path]:
+    with samples.fresh_media_dir(monkeypatch, tmp_path) as root:
+        yield root
+
+
+class Channel:
+    """Stands in for progress.listen_async: hands out `messages` in order, then silence."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, messages: list[Any]) -> None:
+        self.log: list[str] = []
+        self.messages = messages
+        snapshot = live_clips._snapshot
+
+        def logged_snapshot(*args: Any) -> Any:
+            self.log.append("snapshot")
+            return snapshot(*args)
+
+        monkeypatch.setattr(progress, "listen_async", self.listen)
+        monkeypatch.setattr(live_clips, "_snapshot", logged_snapshot)
+
+    @asynccontextmanager
+    async def listen(self, user_id: int) -> AsyncIterator[Channel]:
+        self.log.append(f"subscribe {user_id}")
+        try:
+            yield self
+        finally:
+            self.log.append("unsubscribe")
+
+    async def get(self, timeout: float) -> dict[str, Any] | None:
+        if not self.messages:
+            return None
+        message = self.messages.pop(0)
+        return message() if callable(message) else message
+
+
+def _watch(state: StudioVideoState) -> list[Any]:
+    async def drain() -> list[Any]:
+        return [item async for item in StudioVideoState.watch_clips.fn(state)]
+
+    return run(drain())
+
+
+def _queued_clip(monkeypatch: pytest.MonkeyPatch) -> tuple[int, int, StudioVideoState]:
+    me = funded_user(50)
+    (clip,) = videos.request_clips(me, photo(me), None, "p", "draft", 4, "720x1280").video_ids
+    signed_in_as(monkeypatch, me)
+    state = state_of(StudioVideoState)
+    run(state.open_video_step())
+    return me, clip, state
+
+
+def _running(clip: int, percent: int) -> dict[str, Any]:
+    return {"video_id": clip, "status": "processing", "progress": percent}
+
+
+def test_subscribes_first_applies_messages_and_reads_the_refund(
+    media: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    me, clip, state = _queued_clip(monkeypatch)
+    failed = {"video_id": clip, "status": "failed", "error_message": "Broke.", "refunded": True}
+    channel = Channel(monkeypatch, [_running(clip, 30), _running(999, 50), failed])
+
+    yielded = _watch(state)
+
+    assert channel.log == [f"subscribe {me}", "snapshot", "unsubscribe"]
+    (card,) = state.clips
+    assert (card.status, card.error, card.refunded, card.progress) == ("failed", "Broke.", True, 30)
+    assert yielded == [AuthState.refresh_user]  # the header reads the refunded balance
+
+
+def test_stops_when_the_tab_serves_another_user(
+    media: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, clip, state = _queued_clip(monkeypatch)
+
+    def someone_else_signs_in() -> dict[str, Any]:
+        state.parent_state.parent_state._user_id = -1  # type: ignore[union-attr]
+        return _running(clip, 80)
+
+    channel = Channel(monkeypatch, [_running(clip, 40), someone_else_signs_in])
+
+    assert _watch(state) == []
+    assert channel.log[-1] == "unsubscribe"
+    assert state.clips[0].progress == 40  # nothing applied for the other user
+
+
+def test_nothing_active_nothing_to_watch(media: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    me, clip, state = _queued_clip(monkeypatch)
+    videos.cancel(me, clip)
+    run(state.open_video_step())
+    channel = Channel(monkeypatch, [])
+
+    assert _watch(state) == [] and channel.log == []
