@@ -197,6 +197,8 @@ def test_generate_waits_for_enough_credits_and_says_so(
     expect(page.get_by_role("button", name="Generate 1 clip")).to_be_disabled()
     expect(page.locator("#video-why-not")).to_have_text("Choose or upload a photo first.")
     _upload(page, product_jpeg(tmp_path / "bottle.jpg"))
+    expect(page.locator("#video-why-not")).to_have_count(0)  # the photo was all it needed
+    expect(page.get_by_role("button", name="Generate 1 clip")).to_be_enabled()
     page.locator("#video-prompt").fill("The bottle on a beach")
     _choose(page, "Duration", "12 s")
     _video_step(page).get_by_label("Clips").click()

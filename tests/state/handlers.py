@@ -28,7 +28,9 @@ def signed_in_as(monkeypatch: pytest.MonkeyPatch, user_id: int) -> None:
     async def signed_in(self: AuthState) -> User | None:
         with session_scope() as session:
             user = session.get(User, user_id)
-        AuthState._show(self, user)  # the header's vars, as the real one sets them
+        auth = await self.get_state(AuthState)  # as the real one: who the tab serves, and
+        auth._user_id = user.id if user else None  # the header's vars
+        auth._show(user)
         return user
 
     monkeypatch.setattr(AuthState, "_signed_in", signed_in)

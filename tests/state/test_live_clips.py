@@ -31,7 +31,8 @@ def media(
 
 
 class Channel:
-    """Stands in for progress.listen_async: hands out `messages` in order, then silence."""
+    """Stands in for progress.listen_async: hands out `messages` in order (None: nothing
+    came in time; a callable: called, and what it returns), then silence."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, messages: list[Any]) -> None:
         self.log: list[str] = []
@@ -84,8 +85,9 @@ def test_subscribes_first_applies_messages_and_reads_the_refund(
     media: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     me, clip, state = _queued_clip(monkeypatch)
-    failed = {"video_id": clip, "status": "failed", "error_message": "Broke.", "refunded": True}
-    channel = Channel(monkeypatch, [_running(clip, 30), _running(999, 50), failed])
+    failed = {"video_id": clip, "status": "failed", "progress": 30, "error_message": "Broke."}
+    messages = [_running(clip, 30), _running(999, 50), {**failed, "refunded": True}]
+    channel = Channel(monkeypatch, messages)
 
     yielded = _watch(state)
 
@@ -99,12 +101,14 @@ def test_stops_when_the_tab_serves_another_user(
     media: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, clip, state = _queued_clip(monkeypatch)
+    auth = run(state.get_state(AuthState))
 
     def someone_else_signs_in() -> dict[str, Any]:
-        state.parent_state.parent_state._user_id = -1  # type: ignore[union-attr]
+        auth._user_id = -1
         return _running(clip, 80)
 
-    channel = Channel(monkeypatch, [_running(clip, 40), someone_else_signs_in])
+    # (None: a pause, so the first message is applied on its own.)
+    channel = Channel(monkeypatch, [_running(clip, 40), None, someone_else_signs_in])
 
     assert _watch(state) == []
     assert channel.log[-1] == "unsubscribe"

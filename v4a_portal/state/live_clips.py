@@ -110,6 +110,7 @@ class LiveClips(rx.State, mixin=True):
 
     @rx.event(background=True, supersedes=True)
     async def watch_clips(self):  # type: ignore[no-untyped-def]
+        """Started by the page's loader or by Generate when a clip is active; see above."""
         async with self:
             watching = await self._watcher()
         if watching is None:

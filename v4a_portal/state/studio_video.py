@@ -97,21 +97,24 @@ class StudioVideoState(LiveClips, StudioState):
         """The script's VIDEO PROMPT, which prefills the prompt box."""
         return next((ln.text for ln in self.script.lines if ln.label == "VIDEO PROMPT"), "")
 
-    # The chosen model's options (inline lookups: Reflex tracks what a var reads).
+    def _chosen(self) -> ModelChoice | None:
+        return next((m for m in self.models if m.id == self.model), None)
+
+    # What the chosen model offers.
     @rx.var
     def duration_options(self) -> list[str]:
-        return next((m.durations for m in self.models if m.id == self.model), [])
+        chosen = self._chosen()
+        return chosen.durations if chosen else []
 
     @rx.var
     def orientation_options(self) -> list[str]:
-        return next((m.orientations for m in self.models if m.id == self.model), [])
+        chosen = self._chosen()
+        return chosen.orientations if chosen else []
 
     @rx.var
     def model_rate(self) -> str:
-        return next((m.rate for m in self.models if m.id == self.model), "")
-
-    def _chosen(self) -> ModelChoice | None:
-        return next((m for m in self.models if m.id == self.model), None)
+        chosen = self._chosen()
+        return chosen.rate if chosen else ""
 
     @rx.var
     def count_options(self) -> list[str]:
@@ -221,7 +224,7 @@ class StudioVideoState(LiveClips, StudioState):
                 "prompt": prompt,
                 "model": self.model,
                 "duration": int(self.duration),
-                "size": ORIENTATIONS[self.orientation],
+                "size": ORIENTATIONS.get(self.orientation, ""),
                 "count": int(self.count),
                 "idempotency_key": self._request_key,
             }
