@@ -12,10 +12,12 @@ import gc
 import importlib
 import logging
 import os
+import time
 
 import imageio_ffmpeg
 from PIL import Image
 from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import Queue, Worker
 from sqlalchemy.orm import configure_mappers
 
@@ -83,9 +85,28 @@ def main() -> None:
     ticker.start()
     queues = [Queue(name, connection=conn) for name in QUEUES]
     try:
-        Worker(queues, connection=conn).work(with_scheduler=True)
+        _work_until_stopped(queues, conn)
     finally:
         ticker.stop()
+
+
+def _work_until_stopped(queues: list[Queue], conn: Redis) -> None:
+    """Run the RQ worker; when Redis goes away under it (restart, failover) RQ's loop
+    exits with a connection error: wait for Redis and start a fresh worker instead of
+    leaving the queue without one. A normal stop (SIGTERM) ends the loop."""
+    while True:
+        try:
+            Worker(queues, connection=conn).work(with_scheduler=True)
+            return
+        except RedisConnectionError as exc:
+            log.warning("Redis connection lost (%s); restarting the worker when it is back", exc)
+        while True:
+            time.sleep(1)
+            try:
+                conn.ping()
+                break
+            except RedisConnectionError:
+                continue
 
 
 if __name__ == "__main__":
