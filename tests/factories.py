@@ -36,6 +36,20 @@ def funded_user(credits: int = 0, email: str | None = None) -> int:
         return user.id
 
 
+def set_balance(user_id: int, credits: int) -> None:
+    """Move a user's balance to `credits` through the ledger (a staff adjustment)."""
+    with session_scope() as session:
+        delta = credits - ledger.balance(session, user_id)
+        if delta:
+            ledger.post(
+                session,
+                user_id=user_id,
+                delta=delta,
+                kind=LedgerKind.staff_adjustment,
+                key=f"test-balance:{user_id}:{credits}",
+            )
+
+
 @dataclass(frozen=True)
 class CliResult:
     returncode: int

@@ -8,9 +8,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tests.api.conftest import assert_error, bearer, make_user
+from tests.factories import set_balance
 from tests.samples import jpeg
 from v4a_portal.db import session_scope
-from v4a_portal.models import GeneratedScript, LedgerKind, User
+from v4a_portal.models import GeneratedScript
 from v4a_portal.services import ledger
 
 
@@ -22,20 +23,6 @@ def _upload(client: TestClient, headers: dict[str, str]) -> int:
     )
     assert response.status_code in (200, 201), response.text
     return int(response.json()["id"])
-
-
-def _set_balance(user: User, credits: int) -> None:
-    assert user.id is not None
-    with session_scope() as session:
-        delta = credits - ledger.balance(session, user.id)
-        if delta:
-            ledger.post(
-                session,
-                user_id=user.id,
-                delta=delta,
-                kind=LedgerKind.staff_adjustment,
-                key=f"test-balance:{user.id}:{credits}",
-            )
 
 
 def test_generate_edit_regenerate_list(api_client: TestClient) -> None:
@@ -124,7 +111,7 @@ def test_parallel_requests_spend_only_what_is_there(db_client: TestClient) -> No
     user = make_user()
     headers = bearer(user)
     image_id = _upload(db_client, headers)
-    _set_balance(user, 30)  # credits for exactly three scripts
+    set_balance(user.id, 30)  # type: ignore[arg-type]  # credits for exactly three scripts
 
     def ask(_: int) -> int:
         return db_client.post(

@@ -12,24 +12,11 @@ from rq import Queue
 from sqlalchemy import func, select
 
 from tests.api.conftest import assert_error, bearer, make_user
+from tests.factories import set_balance
 from tests.videos import photo, refunds, script
 from v4a_portal.db import session_scope
-from v4a_portal.models import LedgerKind, User, Video
+from v4a_portal.models import User, Video
 from v4a_portal.services import ledger
-
-
-def _set_balance(user: User, credits: int) -> None:
-    assert user.id is not None
-    with session_scope() as session:
-        delta = credits - ledger.balance(session, user.id)
-        if delta:
-            ledger.post(
-                session,
-                user_id=user.id,
-                delta=delta,
-                kind=LedgerKind.staff_adjustment,
-                key=f"test-balance:{user.id}:{credits}",
-            )
 
 
 def _generate(client: TestClient, user: User, **fields: object):  # type: ignore[no-untyped-def]
@@ -137,7 +124,7 @@ def test_short_balance_is_402_and_creates_nothing(
     user = make_user()
     assert user.id is not None
     image = photo(user.id)
-    _set_balance(user, 7)
+    set_balance(user.id, 7)  # type: ignore[arg-type]
     error = assert_error(_generate(api_client, user, image_id=image, prompt="p", count=2), 402)
     assert error["code"] == "insufficient_credits"
     with session_scope() as session:
@@ -150,7 +137,7 @@ def test_fifty_parallel_requests_with_credits_for_five(
     user = make_user()
     assert user.id is not None
     image = photo(user.id)
-    _set_balance(user, 20)  # five 4-second drafts
+    set_balance(user.id, 20)  # type: ignore[arg-type]  # five 4-second drafts
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         responses = list(
