@@ -5,7 +5,7 @@ Redis key (SET NX EX) enqueues one sweep on the `maintenance` queue, which worke
 before the video queue. So the sweep runs about once a minute whatever the number of
 workers, needs no extra process, survives any worker dying, and resumes by itself after
 Redis restarts (the tickers keep trying). The ticker only touches Redis: the sweep itself
-runs in a job's forked work horse like any other database work.
+runs as a job, on the worker's loop, like any other database work.
 """
 
 from __future__ import annotations

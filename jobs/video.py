@@ -6,8 +6,8 @@
 A job that finds a provider job id on the row resumes polling it: a retry, a re-enqueue
 after a crash or a Redis restart never pays for a second generation. Transient errors are
 raised for RQ to retry with backoff (video_jobs.retry_policy); a permanent error, a failed
-generation or the last retry failing marks the clip failed and refunds it in one
-transaction. A cancel or the deadline sweep ends the clip in the database; the job sees
+generation, the last retry failing or timing out marks the clip failed and refunds it in
+one transaction. A cancel or the deadline sweep ends the clip in the database; the job sees
 the row is no longer active at its next progress write (about a second) and stops.
 
 The thumbnail is the provider's own when it has one (its index checked in Python, no
@@ -23,6 +23,7 @@ from pathlib import Path
 
 from rq import get_current_job
 from rq.job import Job
+from rq.timeouts import JobTimeoutException
 
 from jobs.lease import Lease
 from v4a_portal.models import VideoStatus
@@ -74,6 +75,13 @@ def _last_try(rq_job: Job | None) -> bool:
 def _run(clip: video_jobs.Clip, lease: Lease, *, last_try: bool) -> str:
     try:
         return _generate(clip, lease)
+    except JobTimeoutException:  # RQ's alarm: the job outlived the model's timeout
+        if not last_try:
+            raise  # RQ retries with backoff; the next try resumes the same generation
+        ended = video_jobs.fail(clip.id, *video_jobs.TIMED_OUT)
+        if ended is not None and ended.provider_job_id:
+            video_jobs.cancel_at_provider(ended.model, ended.provider_job_id)
+        return "failed: timed out"
     except InvalidInput as exc:  # the model was switched off since the request
         video_jobs.fail(clip.id, "model_unavailable", exc.message + REFUNDED)
         return "failed: model unavailable"

@@ -1,9 +1,14 @@
 """Worker entry: `python -m jobs.worker` runs an RQ worker on the portal's queues, with RQ's
 scheduler (retries with backoff) and the maintenance ticker (jobs/maintenance.py).
 
-RQ forks a work horse per job. The job modules are imported and the one-time set-up done
-here, once, so each horse starts warm; the database engine is emptied before forking and
-each horse drops the pool it inherits, so no connection is ever shared between processes.
+Jobs run in the worker process itself (RQ's SimpleWorker), not in a work horse forked per
+job: a clip job mostly waits on its provider, and a fork per job would also pay for a new
+PostgreSQL connection (and a backend with cold catalog caches) and a new Redis connection
+every time, about three times the cost of the job's own work (bench/pipeline.py). What the
+fork would protect is covered elsewhere: a job that dies takes the worker with it, its
+clip's Redis lease lapses and the maintenance sweep hands the clip to another worker, which
+resumes the paid generation (tests/jobs/test_crashes.py); timeouts still interrupt the job
+(RQ's SIGALRM death penalty runs in this, the main, thread).
 """
 
 from __future__ import annotations
@@ -11,18 +16,17 @@ from __future__ import annotations
 import gc
 import importlib
 import logging
-import os
 import time
 
 import imageio_ffmpeg
 from PIL import Image
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
-from rq import Queue, Worker
+from rq import Queue, SimpleWorker
 from sqlalchemy.orm import configure_mappers
 
 import jobs.maintenance
-import jobs.video  # preloaded for the forked horses
+import jobs.video  # imported before the first job, not during it
 from v4a_portal.db import get_engine
 from v4a_portal.services import catalog, video_jobs
 from v4a_portal.services.redis_conn import get_redis
@@ -34,29 +38,24 @@ log = logging.getLogger(__name__)
 QUEUES = (jobs.maintenance.QUEUE, video_jobs.VIDEO_QUEUE, "default")
 
 
-def _drop_inherited_pool() -> None:
-    if get_engine.cache_info().currsize:
-        get_engine().dispose(close=False)
-
-
 def _warm_up() -> None:
-    """Do once here what every horse would otherwise repeat: map the ORM classes, initialise
-    the database dialect and compile the job's statements (then close the connection), find
-    and check the ffmpeg binary, load Pillow's plugins."""
+    """Do before the first job what it would otherwise wait for: map the ORM classes,
+    initialise the database dialect and compile the job's statements, find and check the
+    ffmpeg binary, load Pillow's plugins."""
     configure_mappers()
     try:
         video_jobs.warm_up()  # also initialises the dialect on a first connection
     except Exception as exc:  # the jobs report it; the worker still serves Redis
         log.warning("database not ready at worker start: %s", exc)
-    get_engine().dispose()
+        get_engine().dispose()
     imageio_ffmpeg.get_ffmpeg_exe()
-    Image.init()  # Pillow's format plugins (providers' thumbnails), else imported per horse
+    Image.init()  # Pillow's format plugins (providers' thumbnails), else loaded in a job
     _import_providers()
 
 
 def _import_providers() -> None:
     """The enabled providers' modules and SDKs (google-genai, openai take a second to import);
-    the registry imports them lazily, which would otherwise happen in every horse."""
+    the registry imports them lazily, which would otherwise happen in the first clip job."""
     from v4a_portal.providers import video_registry  # noqa: F401
 
     for provider in {model.provider for model in catalog.models()} - {"draft"}:
@@ -71,10 +70,8 @@ def main() -> None:
     settings = get_settings()
     conn = get_redis()
     _warm_up()
-    os.register_at_fork(after_in_child=_drop_inherited_pool)
     # Everything imported and warmed up so far lives as long as the worker: out of the
-    # collector's sight, a horse's first garbage collection no longer walks (and so copies,
-    # page by page, from the parent) the whole inherited heap, tens of ms per job.
+    # collector's sight, the full collections during jobs no longer walk all of it.
     gc.collect()
     gc.freeze()
     # Its own connection pool: the ticker thread never shares a socket with the worker loop.
@@ -96,7 +93,7 @@ def _work_until_stopped(queues: list[Queue], conn: Redis) -> None:
     leaving the queue without one. A normal stop (SIGTERM) ends the loop."""
     while True:
         try:
-            Worker(queues, connection=conn).work(with_scheduler=True)
+            SimpleWorker(queues, connection=conn).work(with_scheduler=True)
             return
         except RedisConnectionError as exc:
             log.warning("Redis connection lost (%s); restarting the worker when it is back", exc)

@@ -108,7 +108,7 @@ def portal_env(port: int, oidc_url: str, data_dir: Path, redis_url: str) -> dict
 
 class Process:
     """A server in its own session, so stopping it stops its children (uvicorn, bun, RQ's
-    work horse) too."""
+    scheduler) too."""
 
     def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
         self.log = log

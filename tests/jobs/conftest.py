@@ -45,7 +45,7 @@ class WorkerProcess:
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
-                start_new_session=True,  # its session: the worker, its horses, its scheduler
+                start_new_session=True,  # its session: the worker and its scheduler
             )
 
     @property
@@ -53,7 +53,7 @@ class WorkerProcess:
         return self.process.poll() is None
 
     def kill(self) -> None:
-        """SIGKILL the worker and everything of its session (work horse, scheduler), as a
+        """SIGKILL the worker and everything of its session (its scheduler), as a
         machine or container dying would; detached renders have their own sessions."""
         sid = self.process.pid
         for entry in Path("/proc").iterdir():

@@ -1,8 +1,8 @@
 """Pick the video provider for a catalog model, built from the configuration.
 
 Providers hold HTTP clients, so one instance is kept per process and configuration; the
-process id is part of the key because an RQ work-horse is a fork and must not share its
-parent's connections.
+process id is part of the key so that a forked process never shares its parent's
+connections.
 """
 
 from __future__ import annotations

@@ -140,7 +140,7 @@ _EVENT_COLUMNS = (
 
 
 # The clip's photo and script, read by start's UPDATE itself (correlated scalar subqueries
-# in RETURNING): no further round trips, and compiled once, by warm_up, before the fork. The
+# in RETURNING): no further round trips, and compiled once, by warm_up, before the first job. The
 # outer columns are spelled out qualified: SQLAlchemy drops table names in SQLite's RETURNING,
 # and a bare `image_id` would bind to the subquery's own table if it ever had one.
 _IMAGE_ID = literal_column(f"{_v.name}.image_id")
@@ -418,8 +418,8 @@ def cancel_at_provider(model_id: str, provider_job_id: str) -> bool:
 
 
 def warm_up() -> None:
-    """Run each transition once against no row (id 0): the worker does this before it forks,
-    so every work horse inherits compiled statements instead of compiling its own."""
+    """Run each transition once against no row (id 0): the worker does this before its
+    first job, so no clip waits for statements to be compiled."""
     start(0, None)
     start(0, job_id(0))  # the form a job runs: with its RQ job id
     store_provider_job(0, "-")
