@@ -13,9 +13,12 @@ resumes the paid generation (tests/jobs/test_crashes.py); timeouts still interru
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import importlib
 import logging
+import os
+import signal
 import time
 
 import imageio_ffmpeg
@@ -36,6 +39,22 @@ log = logging.getLogger(__name__)
 
 # Served in this order: a sweep goes before the next clip.
 QUEUES = (jobs.maintenance.QUEUE, video_jobs.VIDEO_QUEUE, "default")
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_worker(worker_pid: int) -> None:
+    """In a process this worker forks (RQ's scheduler): be sent SIGTERM when the worker dies,
+    even by SIGKILL, so no orphaned scheduler keeps the queues' scheduler locks from the
+    worker that replaces it. (Renders are started by exec, without this hook: they must
+    outlive the worker.)"""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the scheduler's lock TTL still frees it
+        return
+    if os.getppid() != worker_pid:  # the worker died before the call above
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _warm_up() -> None:
@@ -74,6 +93,8 @@ def main() -> None:
     # collector's sight, the full collections during jobs no longer walk all of it.
     gc.collect()
     gc.freeze()
+    worker_pid = os.getpid()
+    os.register_at_fork(after_in_child=lambda: _die_with_worker(worker_pid))
     # Its own connection pool: the ticker thread never shares a socket with the worker loop.
     ticker = jobs.maintenance.Ticker(
         Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=10),

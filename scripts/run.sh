@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# Start the local OIDC provider, an RQ worker and the web process; Ctrl-C stops all three.
+# Start the local OIDC provider, an RQ worker (restarted if it dies) and the web process;
+# Ctrl-C stops all three.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT="${V4A_PORT:-8000}"
 OIDC_PORT="${V4A_OIDC_PORT:-9400}"
 pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+cleanup() {
+  local kids  # the worker loop's current worker too, not only the loop
+  kids=$(pgrep -d ' ' -P "$(IFS=,; echo "${pids[*]}")" || true)
+  kill "${pids[@]}" $kids 2>/dev/null || true
+  wait 2>/dev/null || true
+}
 trap cleanup EXIT INT TERM
 
 if ! (exec 3<>"/dev/tcp/127.0.0.1/$OIDC_PORT") 2>/dev/null; then
@@ -16,7 +22,15 @@ if ! (exec 3<>"/dev/tcp/127.0.0.1/$OIDC_PORT") 2>/dev/null; then
     --user-claims '{"sub":"analyst@v4a.example","email":"analyst@v4a.example","name":"Ana Analyst"}' &
   pids+=($!)
 fi
-.venv/bin/python -m jobs.worker &
+# The worker runs jobs in its own process: if one ever takes it down, start another (the
+# clip's lease lapses and the new worker's sweep resumes it).
+(
+  while true; do
+    .venv/bin/python -m jobs.worker || true
+    echo "worker exited; starting a new one in 2 s" >&2
+    sleep 2
+  done
+) &
 pids+=($!)
 
 echo "Portal:  http://127.0.0.1:$PORT   API docs: http://127.0.0.1:$PORT/api/docs"

@@ -5,13 +5,14 @@ with exactly one refund; none is stuck, none is refunded twice."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 
 import pytest
 
 from tests.factories import funded_user
-from tests.jobs.conftest import RedisServer, Workers, generations
+from tests.jobs.conftest import RedisServer, Workers, generations, running
 from tests.videos import photo, refunds, until, video
 from v4a_portal.db import session_scope
 from v4a_portal.providers.draft_renderer import JobDir
@@ -36,7 +37,7 @@ def _check_exactly_once(video_ids: list[int], expect: str = "completed") -> None
         assert ledger.reconcile(session) == []
 
 
-def _render_running(provider_job_id: str) -> bool:
+def _renderrunning(provider_job_id: str) -> bool:
     job = JobDir(get_settings().data_dir / "renders" / provider_job_id)
     return not job.video.exists() and not job.error.exists()
 
@@ -52,7 +53,7 @@ def test_worker_killed_mid_clip(db: str, request: pytest.FixtureRequest, workers
     assert provider_job_id is not None
 
     first.kill()
-    assert _render_running(provider_job_id)  # the paid render outlives the worker
+    assert _renderrunning(provider_job_id)  # the paid render outlives the worker
     workers.start()  # its ticker sweeps every second; the dead worker's lease lapses in 2
     until(lambda: _settled([vid]), 60, "clip settled")
 
@@ -106,3 +107,20 @@ def test_redis_restarted_mid_batch(
     assert worker.alive  # RQ's worker reconnects; our sweep re-enqueued what Redis lost
     assert video(ids[1]).celery_task_id == video_jobs.job_id(ids[1], 2)  # was queued: lost
     _check_exactly_once(ids)
+
+
+def test_killed_worker_leaves_no_scheduler(sqlite_db: str, workers: Workers) -> None:
+    """RQ's scheduler is a fork of the worker; SIGKILL on the worker alone (not its session)
+    must not leave the scheduler running and holding the queues' scheduler locks."""
+    worker = workers.start()
+    until(lambda: _scheduler_pid(worker.output()), 30, "scheduler started")
+    scheduler = _scheduler_pid(worker.output())
+    assert scheduler and running(scheduler)
+    os.kill(worker.process.pid, signal.SIGKILL)
+    worker.process.wait(10)
+    until(lambda: not running(scheduler), 15, "scheduler gone with its worker")
+
+
+def _scheduler_pid(log: str) -> int | None:
+    found = re.search(r"Scheduler for .* started with PID (\d+)", log)
+    return int(found.group(1)) if found else None

@@ -10,7 +10,7 @@ import signal
 from rq.job import Job
 
 from tests.factories import funded_user
-from tests.jobs.conftest import Workers, generations
+from tests.jobs.conftest import Workers, generations, running
 from tests.videos import photo, refunds, until, video
 from v4a_portal.db import session_scope
 from v4a_portal.providers.draft_renderer import JobDir
@@ -39,20 +39,8 @@ def test_timed_out_clip_is_retried_then_failed_once(sqlite_db: str, workers: Wor
     assert row.error_message and "refunded" in row.error_message
     assert len(refunds(vid)) == 1 and generations() == 1
     assert render.canceled.exists()  # stopped at the provider, not left running
-    until(lambda: not _alive(pid), 10, "render killed")
+    until(lambda: not running(pid), 10, "render killed")
     assert worker.alive  # the alarm interrupted the job, not the worker
     with session_scope() as session:
         assert ledger.balance(session, user) == 100
         assert ledger.reconcile(session) == []
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:  # a zombie counts as gone
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().split(")")[-1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
