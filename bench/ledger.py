@@ -5,8 +5,9 @@
 Both sides use the app's engine (same pool, same connect settings) and the same
 contention pattern: every thread debits its own user, or all share one (--shared).
 The bare side holds one connection per thread and commits every UPDATE; the ledger
-side is `ledger.apply`: a session (pool checkout) per debit, the conditional UPDATE
-and the ledger INSERT (one statement on PostgreSQL, two on SQLite), the commit.
+side is `ledger.apply`: a pool checkout per debit (pinged only after an idle spell, see
+db.py), the conditional UPDATE and the ledger INSERT (one statement on PostgreSQL, two on
+SQLite), the commit.
 The ratio is ledger / bare; the aim is >= 0.5. Both sides are CPU-bound on small
 machines, so the load average is printed: other work on the box skews the figures.
 """

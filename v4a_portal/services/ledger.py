@@ -9,14 +9,14 @@ unique idempotency key makes a replay fail at INSERT; `apply` turns that into
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import Connection, bindparam, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
-from v4a_portal.db import session_scope
+from v4a_portal.db import get_engine, session_scope
 from v4a_portal.models import CreditLedger, LedgerKind, User, utcnow
 from v4a_portal.services.errors import InsufficientCredits, InvalidInput, NotFound
 
@@ -35,6 +35,7 @@ _CHARGE = (
     .returning(_users.c.credits)
 )
 _RECORD = insert(_entries).returning(_entries.c.id)
+_KEY_USED = select(_entries.c.id).where(_entries.c.idempotency_key == bindparam("key"))
 # PostgreSQL runs both as one statement (one round trip): the UPDATE feeds the INSERT,
 # which writes nothing when the UPDATE matched no row.
 _charged = _CHARGE.cte("charged")
@@ -103,6 +104,33 @@ def post(
     the session back, so whatever the caller did in this transaction is undone too),
     also when the key's first use already spent the credits a retry would need.
     """
+    values = _values(user_id, delta, kind, key, reference, actor_id, note)
+    # Flush first, as an ORM statement would, so the caller's pending rows come first.
+    session.flush()
+    try:
+        entry = _charge_and_record(session.connection(), values)
+    except (IntegrityError, DuplicateKey) as exc:
+        session.rollback()
+        if isinstance(exc, IntegrityError) and find(session, key) is None:
+            raise
+        raise DuplicateKey(key) from exc
+    cached = session.identity_map.get(session.identity_key(User, user_id))
+    if cached is not None:
+        # Keep a User the caller holds in this session in step with the new balance.
+        set_committed_value(cached, "credits", entry.balance_after)
+    return entry
+
+
+def _values(
+    user_id: int,
+    delta: int,
+    kind: LedgerKind | str,
+    key: str,
+    reference: str | None,
+    actor_id: int | None,
+    note: str | None,
+) -> dict[str, Any]:
+    """The statements' parameters, checked."""
     if delta == 0:
         raise InvalidInput("A credit change must not be zero.")
     if not key or len(key) > 200:
@@ -111,9 +139,7 @@ def post(
         kind = LedgerKind(kind).value
     except ValueError as exc:
         raise InvalidInput(f"Unknown ledger kind {kind!r}.") from exc
-    # Flush first, as an ORM statement would, so the caller's pending rows come first.
-    session.flush()
-    values = {
+    return {
         "user_id": user_id,
         "delta": delta,
         "kind": kind,
@@ -123,44 +149,49 @@ def post(
         "note": note,
         "now": utcnow(),
     }
-    try:
-        written = _charge_and_record(session, values)
-    except IntegrityError as exc:
-        session.rollback()
-        if find(session, key) is None:
-            raise
-        raise DuplicateKey(key) from exc
+
+
+def _charge_and_record(conn: Connection, values: dict[str, Any]) -> Entry:
+    """The conditional UPDATE and the INSERT on `conn`, in its transaction. Raises
+    InsufficientCredits or NotFound (nothing written), DuplicateKey when the key was used
+    and its first use spent the credits a retry would need, IntegrityError when the key
+    was used (the caller rolls back)."""
+    if conn.dialect.name == "postgresql":
+        row = conn.execute(_CHARGE_AND_RECORD, values).one_or_none()
+        written = None if row is None else (row[0], row[1])
+    else:
+        # Only the UPDATE's own parameters: extra keys named like columns would be SET.
+        charge = {k: values[k] for k in ("user_id", "delta", "now")}
+        balance = conn.execute(_CHARGE, charge).scalar_one_or_none()
+        written = None
+        if balance is not None:
+            row = {c: values[c] for c in _COLUMNS}
+            row.update(balance_after=balance, created_at=values["now"])
+            written = conn.execute(_RECORD, row).scalar_one(), balance
     if written is None:
-        current = session.execute(select(_users.c.credits).where(_users.c.id == user_id)).scalar()
-        if current is None:
-            raise NotFound("No such user.")
-        if find(session, key) is not None:
-            # A retry of a debit that already went through: a replay, not a refusal.
-            session.rollback()
-            raise DuplicateKey(key)
-        raise InsufficientCredits(needed=-delta, balance=current)
+        _refuse(conn, values)
     entry_id, balance = written
-    cached = session.identity_map.get(session.identity_key(User, user_id))
-    if cached is not None:
-        # Keep a User the caller holds in this session in step with the new balance.
-        set_committed_value(cached, "credits", balance)
-    return Entry(entry_id, user_id, delta, balance, kind, reference, key)
+    return Entry(
+        entry_id,
+        values["user_id"],
+        values["delta"],
+        balance,
+        values["kind"],
+        values["reference"],
+        values["idempotency_key"],
+    )
 
 
-def _charge_and_record(session: Session, values: dict[str, Any]) -> tuple[int, int] | None:
-    """(entry id, new balance), or None when the balance may not go below zero or
-    there is no such user."""
-    if session.get_bind().dialect.name == "postgresql":
-        row = session.execute(_CHARGE_AND_RECORD, values).one_or_none()
-        return None if row is None else (row[0], row[1])
-    # Only the UPDATE's own parameters: extra keys named like columns would be SET.
-    charge = {k: values[k] for k in ("user_id", "delta", "now")}
-    balance = session.execute(_CHARGE, charge).scalar_one_or_none()
-    if balance is None:
-        return None
-    row = {c: values[c] for c in _COLUMNS}
-    row.update(balance_after=balance, created_at=values["now"])
-    return session.execute(_RECORD, row).scalar_one(), balance
+def _refuse(conn: Connection, values: dict[str, Any]) -> NoReturn:
+    """Why the UPDATE matched no row: no such user, a replay, or not enough credits."""
+    user_id, key = values["user_id"], values["idempotency_key"]
+    current = conn.execute(select(_users.c.credits).where(_users.c.id == user_id)).scalar()
+    if current is None:
+        raise NotFound("No such user.")
+    if conn.execute(_KEY_USED, {"key": key}).first() is not None:
+        # A retry of a debit that already went through: a replay, not a refusal.
+        raise DuplicateKey(key)
+    raise InsufficientCredits(needed=-values["delta"], balance=current)
 
 
 def find(session: Session, key: str) -> CreditLedger | None:
@@ -179,23 +210,20 @@ def apply(
     actor_id: int | None = None,
     note: str | None = None,
 ) -> Entry:
-    """`post` in a transaction of its own; a replayed key returns the first entry."""
+    """`post` in a transaction of its own; a replayed key returns the first entry.
+
+    It runs on a bare connection rather than a Session: nothing ORM is involved, and the
+    session's set-up and teardown would cost more than the statement (bench/ledger.py).
+    """
+    values = _values(user_id, delta, kind, key, reference, actor_id, note)
     try:
-        with session_scope() as session:
-            return post(
-                session,
-                user_id=user_id,
-                delta=delta,
-                kind=kind,
-                key=key,
-                reference=reference,
-                actor_id=actor_id,
-                note=note,
-            )
-    except DuplicateKey:
+        with get_engine().begin() as conn:
+            return _charge_and_record(conn, values)
+    except (IntegrityError, DuplicateKey):
         with session_scope() as session:
             first = find(session, key)
-            assert first is not None
+            if first is None:
+                raise
             return _entry(first, replayed=True)
 
 
