@@ -277,6 +277,17 @@ def completed(user_id: int) -> int:
         )
 
 
+def rss_mb(procs: list[subprocess.Popen[bytes]]) -> list[float]:
+    """Each worker's resident memory now (Linux /proc), in MB: jobs run in the worker
+    process, so what a clip leaves behind would show here."""
+    found = []
+    for p in procs:
+        status = Path(f"/proc/{p.pid}/status").read_text()
+        kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
+        found.append(kb / 1024)
+    return found
+
+
 def pipeline_rate(clips: int, user_id: int, image_id: int) -> float:
     began = time.perf_counter()
     for _ in range(clips):
@@ -339,7 +350,9 @@ def main() -> int:
             user_id, image_id = setup_user(args.clips, photo_bytes())
             procs = start_workers(args.workers, log)
             wait_ready(conn, args.workers)
+            warm = rss_mb(procs)
             pipeline_rates.append(pipeline_rate(args.clips, user_id, image_id))
+            after = rss_mb(procs)
             floor_rates.append(noop_rate(args.clips, conn, NOOP_QUEUE))
             stop_workers(procs, conn)
             procs = start_stock_workers(args.workers, log, redis_url)
@@ -354,7 +367,9 @@ def main() -> int:
                 f"ratio {pipeline_rates[-1] / bare_rates[-1]:.2f}   "
                 f"no-op on the portal's workers {floor_rates[-1]:6.1f} jobs/s   "
                 f"median inside a job: clip {inside[0]:.0f} ms, no-op {inside[1]:.1f} ms "
-                f"(stock) / {inside[2]:.1f} ms (portal)"
+                f"(stock) / {inside[2]:.1f} ms (portal)\n"
+                f"         worker RSS before / after the clips: "
+                + ", ".join(f"{a:.0f} / {b:.0f} MB" for a, b in zip(warm, after, strict=True))
             )
         pipeline = statistics.fmean(pipeline_rates)
         bare = statistics.fmean(bare_rates)
