@@ -1,4 +1,5 @@
-"""Maintenance every minute: the video sweep (services/video_sweep.py) as an RQ job.
+"""Maintenance every minute: the video sweep (services/video_sweep.py) and the script
+orphan sweep (services/script_sweep.py) as an RQ job.
 
 Every worker process runs a `Ticker` thread; once per interval the first ticker to take a
 Redis key (SET NX EX) enqueues one sweep on the `maintenance` queue, which workers serve
@@ -19,7 +20,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
 
-from v4a_portal.services import video_sweep
+from v4a_portal.services import script_sweep, video_sweep
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +31,12 @@ TICK_KEY = "v4a:maintenance:tick"
 def sweep() -> dict[str, Any]:
     """The RQ job."""
     report = video_sweep.sweep()
+    scripts_refunded = script_sweep.sweep()
     return {
         "checked": report.checked,
         "requeued": report.requeued,
         "timed_out": report.timed_out,
+        "scripts_refunded": scripts_refunded,
     }
 
 

@@ -175,3 +175,8 @@ def fresh_media_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator
 
 def files_under(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def photos_under(root: Path) -> list[Path]:
+    """The stored photos without their thumbnails (`*.thumb.jpg` beside each)."""
+    return [p for p in files_under(root) if not p.name.endswith(".thumb.jpg")]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -128,3 +130,55 @@ def test_idempotency_key_is_unique(any_db: str) -> None:
         session.execute(insert(CreditLedger).values(**row, idempotency_key="fresh"))
         keys = session.execute(select(CreditLedger.idempotency_key)).scalars().all()
     assert sorted(keys) == ["fresh", "signup:t"]
+
+
+def test_0003_keeps_the_oldest_of_each_duplicate_photo(empty_db: str) -> None:
+    """Duplicates stored before the unique index: the oldest keeps its hash, later ones lose
+    theirs but stay (with what references them); then the index holds."""
+    migrate.upgrade("0002")
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    with session_scope() as session:
+        owner, other = User(email="dup@test.example"), User(email="other@test.example")
+        session.add_all([owner, other])
+        session.flush()
+
+        def photo(user: User, sha: str | None, minutes: int) -> int:
+            row = {"user_id": user.id, "file_path": "k", "storage_url": "/m/k", "sha256": sha}
+            at = start + timedelta(minutes=minutes)
+            result = session.execute(insert(UploadedImage).values(**row, created_at=at))
+            return int(result.inserted_primary_key[0])
+
+        # Inserted out of time order: the oldest is the second row, not the lowest id.
+        later, oldest, latest = photo(owner, "aa", 5), photo(owner, "aa", 1), photo(owner, "aa", 9)
+        tie_first, tie_second = photo(owner, "cc", 3), photo(owner, "cc", 3)
+        single, theirs = photo(owner, "bb", 2), photo(other, "aa", 7)
+        unhashed = [photo(owner, None, 4), photo(owner, None, 4)]
+        video = Video(user_id=owner.id, image_id=latest, model="draft", duration=4)
+        session.add(video)
+        session.flush()
+        video_id = video.id
+
+    migrate.upgrade()
+
+    with session_scope() as session:
+        rows = session.execute(select(UploadedImage.id, UploadedImage.sha256)).all()
+        assert dict(rows) == {
+            oldest: "aa",
+            later: None,
+            latest: None,
+            tie_first: "cc",
+            tie_second: None,
+            single: "bb",
+            theirs: "aa",
+            unhashed[0]: None,
+            unhashed[1]: None,
+        }
+        assert session.get(Video, video_id).image_id == latest  # type: ignore[union-attr]
+        assert session.execute(select(UploadedImage.thumbnail_path).distinct()).all() == [(None,)]
+    again = {"user_id": owner.id, "file_path": "k", "storage_url": "/m/k", "sha256": "aa"}
+    with pytest.raises(IntegrityError), session_scope() as session:
+        session.execute(insert(UploadedImage).values(**again))
+
+    migrate.downgrade("0002")  # the index is plain again
+    with session_scope() as session:
+        session.execute(insert(UploadedImage).values(**again))

@@ -66,7 +66,9 @@ class User(SQLModel, table=True):
 
 class UploadedImage(SQLModel, table=True):
     __tablename__ = "uploaded_images"
-    __table_args__ = (Index("ix_uploaded_images_user_sha", "user_id", "sha256"),)
+    # Unique: two uploads of the same bytes at once cannot both insert. Rows whose sha256
+    # is NULL (duplicates from before the index, see migration 0003) are not compared.
+    __table_args__ = (Index("ix_uploaded_images_user_sha", "user_id", "sha256", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
@@ -79,6 +81,8 @@ class UploadedImage(SQLModel, table=True):
     size: int | None = None
     sha256: str | None = Field(default=None, max_length=64)
     original_filename: str | None = Field(default=None, max_length=255)
+    # Storage key of the small JPEG grids show; None for photos stored before thumbnails.
+    thumbnail_path: str | None = Field(default=None, max_length=500)
 
 
 class GeneratedScript(SQLModel, table=True):
@@ -101,6 +105,10 @@ class GeneratedScript(SQLModel, table=True):
     parent_script_id: int | None = Field(
         default=None, foreign_key="generated_scripts.id", ondelete="SET NULL", index=True
     )
+    # The idempotency key of the debit that paid for this script: unique, so one debit
+    # pays for one script, and the orphan sweep can tell a paid-for debit from a lost one.
+    # None on free and older rows.
+    charge_key: str | None = Field(default=None, max_length=200, unique=True, index=True)
 
 
 class Video(SQLModel, table=True):

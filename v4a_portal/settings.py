@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     daily_bonus: int = Field(10, alias="V4A_DAILY_BONUS")
     daily_bonus_hours: int = Field(24, alias="V4A_DAILY_BONUS_HOURS")
     script_credits: int = Field(10, alias="V4A_SCRIPT_CREDITS")
+    # A script debit with neither a stored script nor a refund this long after the request
+    # (the request died mid-way) is refunded by the maintenance sweep. Keep it well above
+    # the writer's longest run (OpenAI timeout x retries).
+    script_orphan_minutes: int = Field(15, alias="V4A_SCRIPT_ORPHAN_MINUTES", ge=1)
 
     # Script writer: "auto" uses OpenAI when a key is set, else the local writer.
     script_writer: str = Field("auto", alias="V4A_SCRIPT_WRITER", pattern="^(auto|local|openai)$")

@@ -6,8 +6,9 @@ Revises: 0001
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
 
 revision: str = '0002'
 down_revision: str | None = '0001'
@@ -16,8 +17,17 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    # Nullable: existing rows were paid for before the key was recorded.
+    with op.batch_alter_table('generated_scripts', schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column('charge_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True)
+        )
+        batch_op.create_index(
+            batch_op.f('ix_generated_scripts_charge_key'), ['charge_key'], unique=True
+        )
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('generated_scripts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_generated_scripts_charge_key'))
+        batch_op.drop_column('charge_key')

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tests import samples
 from tests.api.conftest import assert_error, bearer, make_user
@@ -431,12 +431,13 @@ def test_a_photo_is_accepted(api_client: TestClient, media: Path, user: User) ->
     assert re.fullmatch(
         rf"http://testserver/media/uploads/{user.id}/{UUID}_Red_Shoe\.jpg", body["storage_url"]
     )
+    assert body["thumbnail_url"] == body["storage_url"].removesuffix(".jpg") + ".thumb.jpg"
     assert len(body["sha256"]) == 64 and body["size"] > 0
     served = api_client.get(body["storage_url"])
     assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"
     assert len(served.content) == body["size"]
     assert balance(user) == before  # uploading is free
-    assert len(samples.files_under(media)) == 1
+    assert len(samples.files_under(media)) == 2  # the photo and its thumbnail
 
 
 @pytest.mark.parametrize(
@@ -462,7 +463,7 @@ def test_the_bytes_decide_not_the_name_or_header(
     response = upload(api_client, user, data, filename, declared)
     assert response.status_code == 201, response.text
     assert response.json()["content_type"] == content_type
-    (stored,) = samples.files_under(media)
+    (stored,) = samples.photos_under(media)
     assert stored.suffix == suffix
 
 
@@ -506,7 +507,7 @@ def test_file_names_are_sanitised(
         key = session.get(UploadedImage, body["id"]).file_path  # type: ignore[union-attr]
     assert re.fullmatch(rf"uploads/{user.id}/{UUID}_[A-Za-z0-9][A-Za-z0-9._-]*\.jpg", key), key
     assert len(key) <= 160
-    (stored,) = samples.files_under(media)
+    (stored,) = samples.photos_under(media)
     assert stored.resolve() == (media / key).resolve()
     assert stored.resolve().is_relative_to(media.resolve())
 
@@ -548,7 +549,7 @@ def test_the_same_photo_twice_returns_the_existing_record(
     assert second.json() == first.json()
     other = upload(api_client, make_user(name="Ola"), samples.png(), "a.png")
     assert other.status_code == 201 and other.json()["id"] != first.json()["id"]
-    assert image_count() == 2 and len(samples.files_under(media)) == 2
+    assert image_count() == 2 and len(samples.files_under(media)) == 4  # with thumbnails
 
 
 # --- listing, reading, deleting -----------------------------------------------------------
@@ -565,6 +566,40 @@ def test_list_is_paginated_newest_first(api_client: TestClient, media: Path, use
     assert_error(api_client.get("/api/v1/images?per_page=1000", headers=bearer(user)), 422)
 
 
+def test_the_list_gives_each_photo_a_thumbnail(
+    api_client: TestClient, media: Path, user: User
+) -> None:
+    portrait = upload(api_client, user, samples.jpeg((900, 1200))).json()
+    landscape = upload(api_client, user, samples.png((1000, 500), mode="RGBA"), "wide.png").json()
+    listed = api_client.get("/api/v1/images", headers=bearer(user)).json()["items"]
+    assert [i["thumbnail_url"] for i in listed] == [
+        landscape["thumbnail_url"],
+        portrait["thumbnail_url"],
+    ]
+    for item, size in zip(listed, [(320, 160), (240, 320)], strict=True):
+        assert item["thumbnail_url"] != item["storage_url"]
+        served = api_client.get(item["thumbnail_url"])
+        assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"
+        thumbnail = Image.open(io.BytesIO(served.content))
+        assert thumbnail.format == "JPEG" and thumbnail.size == size
+
+    response = api_client.delete(f"/api/v1/images/{portrait['id']}", headers=bearer(user))
+    assert response.status_code == 204
+    assert_error(api_client.get(portrait["thumbnail_url"]), 404)
+    assert api_client.get(landscape["thumbnail_url"]).status_code == 200
+    assert len(samples.files_under(media)) == 2
+
+
+def test_a_photo_from_before_thumbnails_lists_the_photo_itself(
+    api_client: TestClient, media: Path, user: User
+) -> None:
+    image = upload(api_client, user, samples.jpeg()).json()
+    with session_scope() as session:
+        session.execute(update(UploadedImage).values(thumbnail_path=None))
+    (listed,) = api_client.get("/api/v1/images", headers=bearer(user)).json()["items"]
+    assert listed["thumbnail_url"] == listed["storage_url"] == image["storage_url"]
+
+
 def test_another_users_image_is_404(api_client: TestClient, media: Path, user: User) -> None:
     image = upload(api_client, user, samples.jpeg()).json()
     mallory = bearer(make_user(name="Mallory"))
@@ -573,7 +608,7 @@ def test_another_users_image_is_404(api_client: TestClient, media: Path, user: U
     assert_error(api_client.delete(f"/api/v1/images/{image['id']}", headers=mallory), 404)
     assert_error(api_client.get("/api/v1/images/999999", headers=bearer(user)), 404)
     assert_error(api_client.get("/api/v1/images/99999999999999999999", headers=bearer(user)), 422)
-    assert len(samples.files_under(media)) == 1  # Mallory's delete removed nothing
+    assert len(samples.files_under(media)) == 2  # Mallory's delete removed nothing
 
 
 def test_delete_removes_the_file(api_client: TestClient, media: Path, user: User) -> None:

@@ -1,4 +1,5 @@
-"""The Library in Chromium: photos with their scripts and lineage, paging, deleting a photo."""
+"""The Library in Chromium: photos (as thumbnails) with their scripts and lineage, paging,
+deleting a photo."""
 
 from __future__ import annotations
 
@@ -66,6 +67,33 @@ def test_photos_show_their_scripts_and_lineage(page: Page, portal: Portal) -> No
     expect(page.locator("#studio-script")).to_contain_text(f"Regenerated from #{first}")
 
 
+def test_the_photo_grid_loads_thumbnails(page: Page, portal: Portal) -> None:
+    email = _email("gallery")
+    sign_in(page, portal, email)
+    data = make_photos(portal, email, count=3)
+    owner, oldest = data["user"], data["made"][0]["image"]
+    # A photo stored before thumbnails existed shows the photo itself.
+    portal.query("UPDATE uploaded_images SET thumbnail_path = NULL WHERE id = ?", oldest)
+    page.goto(portal.url + "/library")
+    expect(page.locator(".library-photo")).to_have_count(3)
+
+    for n, made in enumerate(data["made"], start=1):
+        img = _card(page, made["image"]).locator("img").first
+        stored_before = made["image"] == oldest
+        name = rf"product-{n}\.jpg" if stored_before else rf"product-{n}\.thumb\.jpg"
+        expect(img).to_have_attribute(
+            "src", re.compile(rf"/media/uploads/{owner}/[0-9a-f-]{{36}}_{name}$")
+        )
+        img.scroll_into_view_if_needed()  # the grid's images load lazily
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=img.element_handle()
+        )
+        size = img.evaluate("img => [img.naturalWidth, img.naturalHeight]")
+        assert size == ([640, 480] if stored_before else [320, 240])  # photos are 640 x 480
+    page.evaluate("window.scrollTo(0, 0)")
+    shot(page, "library-thumbnails")
+
+
 def test_library_pages_on_the_server(page: Page, portal: Portal) -> None:
     email = _email("prolific")
     sign_in(page, portal, email)
@@ -116,4 +144,4 @@ def test_delete_asks_first_and_keeps_the_scripts(page: Page, portal: Portal) -> 
         *doomed["scripts"],
     )
     assert kept == [(doomed["scripts"][0], None), (doomed["scripts"][1], None)]
-    assert len(stored_files(portal, owner)) == len(files_before) - 1
+    assert len(stored_files(portal, owner)) == len(files_before) - 2  # photo, thumbnail

@@ -68,7 +68,8 @@ def test_upload_shows_the_photo_and_stores_a_clean_copy(
 
     expect(page.locator("#studio-photo-step")).to_contain_text("900 × 1200 · JPEG")
     expect(page.get_by_role("button", name="Write script")).to_be_enabled()
-    expect(page.get_by_role("button", name="Use bottle.jpg")).to_be_visible()  # recent photos
+    recent = page.get_by_role("button", name="Use bottle.jpg")  # recent photos: thumbnails
+    expect(recent.locator("img")).to_have_attribute("src", re.compile(r"_bottle\.thumb\.jpg$"))
     owner = user_id(portal, email)
     rows = portal.query(
         "SELECT content_type, width, height, original_filename FROM uploaded_images "
@@ -76,7 +77,7 @@ def test_upload_shows_the_photo_and_stores_a_clean_copy(
         owner,
     )
     assert rows == [("image/jpeg", 900, 1200, "bottle.jpg")]
-    assert len(stored_files(portal, owner)) == 1
+    assert len(stored_files(portal, owner)) == 2  # the photo and its thumbnail
     # The image the page shows is the stored copy, served by the portal, not /_upload.
     src = page.locator("#studio-photo-preview").get_attribute("src") or ""
     assert "/media/uploads/" in src and "/_upload" not in src
@@ -88,7 +89,7 @@ def test_upload_shows_the_photo_and_stores_a_clean_copy(
     _upload(page, tmp_path / "bottle.jpg")
     expect(page.get_by_text("You uploaded this photo before")).to_be_visible()
     assert portal.query("SELECT COUNT(*) FROM uploaded_images WHERE user_id = ?", owner) == [(1,)]
-    assert len(stored_files(portal, owner)) == 1
+    assert len(stored_files(portal, owner)) == 2  # the photo and its thumbnail
 
 
 # Builds a File in the page and drops it on the zone, as dragging one from the desktop does.

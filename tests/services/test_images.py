@@ -1,14 +1,17 @@
-"""The photo service: what is stored is a clean re-encoding, duplicates, ownership, delete."""
+"""The photo service: what is stored is a clean re-encoding and a thumbnail, duplicates (also
+uploaded at the same instant), ownership, delete."""
 
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tests import samples
 from tests.emulators.gcs import configured
@@ -39,6 +42,11 @@ def save(user_id: int, data: bytes | Path | io.BytesIO, name: str = "photo.jpg")
 
 def stored(image: UploadedImage) -> Image.Image:
     return Image.open(io.BytesIO(storage.get_storage().read_bytes(image.file_path)))
+
+
+def stored_thumbnail(image: UploadedImage) -> Image.Image:
+    assert image.thumbnail_path == storage.photo_thumbnail_key(image.file_path)
+    return Image.open(io.BytesIO(storage.get_storage().read_bytes(image.thumbnail_path)))
 
 
 def image_count() -> int:
@@ -128,7 +136,98 @@ def test_same_bytes_twice_return_the_first_record(media: Path) -> None:
     theirs = save(other, samples.jpeg())
     assert theirs.created and theirs.image.id != first.image.id
     assert first.image.sha256 == theirs.image.sha256  # hash of the bytes sent
-    assert image_count() == 2 and len(samples.files_under(media)) == 2
+    assert image_count() == 2 and len(samples.files_under(media)) == 4  # with thumbnails
+
+
+@pytest.mark.parametrize(
+    ("data", "size"),
+    [
+        (samples.jpeg((1200, 800)), (320, 213)),
+        (samples.png((700, 900), mode="RGBA"), (249, 320)),
+        (samples.webp((64, 48)), (64, 48)),  # never enlarged
+        (samples.exif_rotated_jpeg(), (40, 80)),  # upright, like the photo
+    ],
+    ids=["landscape-jpeg", "portrait-png-with-alpha", "small-webp", "exif-rotated"],
+)
+def test_a_jpeg_thumbnail_is_stored_beside_the_photo(
+    media: Path, data: bytes, size: tuple[int, int]
+) -> None:
+    image = save(funded_user(), data).image
+    thumbnail = stored_thumbnail(image)
+    assert thumbnail.format == "JPEG" and thumbnail.mode == "RGB"
+    assert thumbnail.size == size and max(size) <= images.THUMBNAIL_SIZE
+    assert image.thumbnail_path == image.file_path.rsplit(".", 1)[0] + ".thumb.jpg"
+    assert (media / image.thumbnail_path).is_file()
+    assert images.thumbnail_url_for(image) == f"http://testserver/media/{image.thumbnail_path}"
+
+
+def test_transparency_turns_white_in_the_thumbnail(media: Path) -> None:
+    clear = Image.new("RGBA", (400, 200), (0, 0, 0, 0))
+    clear.paste((200, 30, 30, 255), (0, 0, 100, 100))
+    thumbnail = stored_thumbnail(save(funded_user(), samples.encode(clear, "PNG")).image)
+    assert thumbnail.getpixel((300, 100)) == (255, 255, 255)
+    red = thumbnail.getpixel((10, 10))
+    assert red[0] > 180 and red[1] < 60, red
+
+
+def test_photos_from_before_thumbnails_show_the_photo(media: Path) -> None:
+    user = funded_user()
+    image = save(user, samples.jpeg()).image
+    with session_scope() as session:
+        session.execute(update(UploadedImage).values(thumbnail_path=None))
+        old = images.get_owned(session, user, image.id)  # type: ignore[arg-type]
+        assert images.thumbnail_url_for(old) == images.url_for(old)
+        images.delete(session, user, image.id)  # type: ignore[arg-type]
+    assert samples.photos_under(media) == []
+
+
+def test_losing_the_race_returns_the_winner_and_removes_its_files(
+    media_any_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The duplicate check missed a concurrent upload that committed first: the unique index
+    refuses the insert, and the caller's transaction carries on."""
+    media = media_any_db
+    user = funded_user()
+    winner = save(user, samples.jpeg()).image
+    found = images._uploaded
+    calls: list[str] = []
+
+    def missed_once(session, user_id, sha256):  # type: ignore[no-untyped-def]
+        calls.append(sha256)
+        return None if len(calls) == 1 else found(session, user_id, sha256)
+
+    monkeypatch.setattr(images, "_uploaded", missed_once)
+    with session_scope() as session:
+        saved = images.save_upload(session, user, "again.jpg", samples.jpeg())
+        assert len(calls) == 2  # the insert failed, and the winner was read
+        session.add(GeneratedScript(user_id=user, image_id=saved.image.id, script_text="Buy."))
+    assert not saved.created and saved.image.id == winner.id
+    assert image_count() == 1
+    assert samples.files_under(media) == sorted(
+        [media / winner.file_path, media / winner.thumbnail_path]  # type: ignore[operator]
+    )
+
+
+def test_the_same_photo_at_the_same_instant_makes_one_row(media_any_db: Path) -> None:
+    media = media_any_db
+    user, uploads = funded_user(), 8
+    data = samples.jpeg((900, 600))
+    start = threading.Barrier(uploads)
+
+    def upload(n: int) -> images.Saved:
+        start.wait()
+        return save(user, data, name=f"copy-{n}.jpg")
+
+    with ThreadPoolExecutor(uploads) as pool:
+        results = list(pool.map(upload, range(uploads)))
+
+    with session_scope() as session:
+        (row,) = session.execute(select(UploadedImage)).scalars()
+    assert [r.image.id for r in results] == [row.id] * uploads
+    assert sum(r.created for r in results) == 1
+    assert samples.files_under(media) == sorted(
+        [media / row.file_path, media / row.thumbnail_path]  # type: ignore[operator]
+    )
 
 
 def test_size_limit_is_configurable(media: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -200,7 +299,7 @@ def test_ownership_listing_and_reading(media_any_db: Path) -> None:
         mine = images.get_owned(session, user, ids[0])
         assert Image.open(io.BytesIO(images.read_bytes(mine))).size == (10, 10)
         assert images.url_for(mine) == mine.storage_url
-    assert len(samples.files_under(media)) == 3
+    assert len(samples.photos_under(media)) == 3 and len(samples.files_under(media)) == 6
 
 
 def test_delete_removes_the_file_and_keeps_scripts_and_videos(media_any_db: Path) -> None:
@@ -215,12 +314,12 @@ def test_delete_removes_the_file_and_keeps_scripts_and_videos(media_any_db: Path
         session.add(video)
         session.flush()
         script_id, video_id = script.id, video.id
-    assert (media / image.file_path).is_file()
+    assert (media / image.file_path).is_file() and (media / image.thumbnail_path).is_file()  # type: ignore[operator]
 
     with session_scope() as session:
         images.delete(session, user, image.id)  # type: ignore[arg-type]
 
-    assert not (media / image.file_path).exists()
+    assert samples.files_under(media) == []  # the photo and its thumbnail
     with session_scope() as session:
         assert session.get(UploadedImage, image.id) is None
         assert session.get(GeneratedScript, script_id).image_id is None  # type: ignore[union-attr]
@@ -242,6 +341,10 @@ def test_with_gcs_the_photo_goes_to_the_bucket(
         assert fetched.headers["content-type"] == "image/jpeg"
         assert Image.open(io.BytesIO(fetched.content)).size == (40, 80)
         assert samples.files_under(media) == []  # nothing local
+        thumbnail = httpx.get(images.thumbnail_url_for(image))
+        assert thumbnail.headers["content-type"] == "image/jpeg"
+        assert Image.open(io.BytesIO(thumbnail.content)).size == (40, 80)
         with session_scope() as session:
             images.delete(session, user, image.id)  # type: ignore[arg-type]
         assert not storage.get_storage().exists(image.file_path)
+        assert not storage.get_storage().exists(image.thumbnail_path)  # type: ignore[arg-type]

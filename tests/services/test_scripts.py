@@ -1,8 +1,10 @@
-"""Scripts: the debit before the writer, the refund on failure, regenerate, edit, ownership."""
+"""Scripts: the debit before the writer, the refund on failure (or by the orphan sweep),
+regenerate, edit, ownership."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -12,9 +14,13 @@ from tests.emulators.openai_api import OpenAIEmulator
 from tests.factories import funded_user
 from tests.samples import jpeg
 from v4a_portal.db import session_scope
-from v4a_portal.models import CreditLedger, GeneratedScript
-from v4a_portal.services import images, ledger, scripts
+from v4a_portal.models import CreditLedger, GeneratedScript, utcnow
+from v4a_portal.providers.local_writer import LocalWriter
+from v4a_portal.providers.script_format import AdScript
+from v4a_portal.providers.script_writer import Brief, WriterError
+from v4a_portal.services import images, ledger, script_sweep, scripts
 from v4a_portal.services.errors import InsufficientCredits, InvalidInput, NotFound
+from v4a_portal.settings import get_settings
 
 
 @pytest.fixture(scope="module")
@@ -205,3 +211,60 @@ def test_deleting_the_photo_keeps_scripts(sqlite_db: str) -> None:
     with pytest.raises(InvalidInput):
         scripts.regenerate(user, script.id)  # type: ignore[arg-type]
     assert _state(user)[0] == 10
+
+
+class _GivenUpWriter:
+    """A writer so slow that the orphan sweep refunds the request while it runs."""
+
+    name = "slow"
+
+    def __init__(self, fail: bool = False) -> None:
+        self.fail = fail
+        self.refunded = -1
+
+    def write(self, brief: Brief) -> AdScript:
+        later = utcnow() + timedelta(minutes=get_settings().script_orphan_minutes + 1)
+        self.refunded = script_sweep.sweep(now=later)
+        if self.fail:
+            raise WriterError("The writer gave up.")
+        return LocalWriter().write(brief)
+
+
+def test_a_stored_script_is_never_refunded_by_the_sweep(any_db: str) -> None:
+    user = funded_user(30)
+    result = scripts.generate(user, scripts.ScriptRequest(_image(user), "Mug"))
+    key = result.script.charge_key
+    assert key is not None and key.startswith(f"script:{user}:")
+    for days in (0, 1, 6):
+        assert script_sweep.sweep(now=utcnow() + timedelta(days=days, minutes=20)) == 0
+    assert _state(user) == (20, 1, ["purchase", "script"])
+    with session_scope() as session:
+        assert ledger.find(session, key) is not None
+        assert ledger.reconcile(session) == []
+
+
+def test_a_writer_finishing_after_the_sweep_refunded_stores_nothing(any_db: str) -> None:
+    user = funded_user(30)
+    writer = _GivenUpWriter()
+    with pytest.raises(scripts.ScriptFailed) as caught:
+        scripts.generate(user, scripts.ScriptRequest(_image(user), "Mug"), writer=writer)
+    assert writer.refunded == 1
+    assert caught.value.code == "script_timed_out"
+    assert "took too long" in caught.value.message and "10 credits were refunded" in (
+        caught.value.message
+    )
+    assert _state(user) == (30, 0, ["purchase", "script", "refund"])
+    with session_scope() as session:
+        assert ledger.reconcile(session) == []
+
+
+def test_a_writer_failing_after_the_sweep_refunded_is_not_refunded_again(any_db: str) -> None:
+    user = funded_user(30)
+    writer = _GivenUpWriter(fail=True)
+    with pytest.raises(scripts.ScriptFailed) as caught:
+        scripts.generate(user, scripts.ScriptRequest(_image(user), "Mug"), writer=writer)
+    assert writer.refunded == 1
+    assert "refunded (balance 30)" in caught.value.message
+    assert _state(user) == (30, 0, ["purchase", "script", "refund"])
+    with session_scope() as session:
+        assert ledger.reconcile(session) == []

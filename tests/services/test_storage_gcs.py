@@ -170,7 +170,8 @@ def local_media(sqlite_db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
 
 
 def _local_library(user_id: int) -> dict[str, object]:
-    """Two photos through the upload service, a video with thumbnail, one external URL."""
+    """Two photos through the upload service (each with its thumbnail), a video with
+    thumbnail, one external URL."""
     local = storage.local_storage()
     with session_scope() as session:
         photo_ids = [
@@ -209,7 +210,8 @@ def test_migrate_copies_everything_rewrites_urls_and_reruns_cleanly(
     ids = _local_library(user_id)
     local = storage.local_storage()
     keys = list(local.all_keys())
-    assert len(keys) == 4
+    assert len(keys) == 6
+    assert sum(key.endswith(".thumb.jpg") for key in keys) == 2  # the photos' thumbnails
 
     with configured(monkeypatch) as emulator:
         bucket = storage.gcs_storage()
@@ -219,7 +221,7 @@ def test_migrate_copies_everything_rewrites_urls_and_reruns_cleanly(
 
         assert cli.main(["storage", "migrate", "--to", "gcs"]) == 0
         out = capsys.readouterr().out
-        assert "done: 3 copied, 1 already in the bucket, 4 URLs rewritten" in out
+        assert "done: 5 copied, 1 already in the bucket, 4 URLs rewritten" in out
         for key in keys[1:]:
             assert f"copied {key}" in out
         for key in keys:
@@ -238,12 +240,18 @@ def test_migrate_copies_everything_rewrites_urls_and_reruns_cleanly(
         # The real command, run again: nothing to do.
         again = run_cli("storage", "migrate", "--to", "gcs")
         assert again.returncode == 0, again.stderr
-        assert "done: 0 copied, 4 already in the bucket, 0 URLs rewritten" in again.stdout
+        assert "done: 0 copied, 6 already in the bucket, 0 URLs rewritten" in again.stdout
 
-        # With the backend switched to GCS, the services read from the bucket.
+        # With the backend switched to GCS, the services read from the bucket, thumbnails too.
         with session_scope() as session:
             photo = images.get_owned(session, user_id, ids["photos"][0])
             assert images.read_bytes(photo) == local.path(photo.file_path).read_bytes()
+            for photo in photos:
+                thumbnail = httpx.get(images.thumbnail_url_for(photo))  # type: ignore[arg-type]
+                assert thumbnail.status_code == 200
+                assert thumbnail.headers["content-type"] == "image/jpeg"
+                assert thumbnail.url.path.endswith(".thumb.jpg")
+                assert str(thumbnail.url).startswith(f"{emulator.url}/{emulator.bucket}/")
 
 
 def test_migrate_needs_a_bucket(local_media: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -78,7 +78,7 @@ def test_library_will_not_delete_another_users_photo(
     assert state.status == ""
     assert state.photos == []  # the reload lists only the signed-in user's photos
     assert _images() == 1
-    assert len(samples.files_under(media)) == 1
+    assert len(samples.files_under(media)) == 2  # the photo and its thumbnail
 
 
 @pytest.mark.parametrize("bogus", ["abc", "", "-1", "99999999999999999999999"])

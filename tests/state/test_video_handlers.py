@@ -38,7 +38,7 @@ def _studio(user_id: int, photo_id: int = 0) -> StudioVideoState:
     state = state_of(StudioVideoState)
     run(state.open_video_step())
     if photo_id:  # as StudioState.choose_photo leaves it, after its ownership check
-        state.photo = PhotoCard(photo_id, "", "photo.jpg", "", "", "")
+        state.photo = PhotoCard(photo_id, "", "", "photo.jpg", "", "", "")
     return state
 
 
@@ -138,7 +138,7 @@ def test_generate_refuses_without_photo_or_credits(
     run(_generate(state, {"prompt": "x"}))
     assert state.video_error == messages.PHOTO_NEEDED
 
-    state.photo = PhotoCard(photo(me), "", "", "", "", "")
+    state.photo = PhotoCard(photo(me), "", "", "", "", "", "")
     run(_generate(state, {"prompt": "x"}))
     assert state.video_error == "This costs 4 credits and you have 3: 1 more needed."
     assert _clips(me) == [] and _credits(me) == 3

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from v4a_portal.api.deps import CurrentUser, DbSession, PageNumber, PerPage, RowId
@@ -20,6 +20,10 @@ router = APIRouter(prefix="/api/v1", tags=["images"])
 class ImageOut(BaseModel):
     id: int
     storage_url: str
+    thumbnail_url: str = Field(
+        description=f"A JPEG at most {images.THUMBNAIL_SIZE} px on its longest side, for grids; "
+        "the photo itself for photos uploaded before thumbnails existed"
+    )
     width: int | None
     height: int | None
     content_type: str | None
@@ -30,9 +34,12 @@ class ImageOut(BaseModel):
 
     @classmethod
     def of(cls, image: UploadedImage) -> ImageOut:
-        out = cls.model_validate(image, from_attributes=True)
-        out.storage_url = images.url_for(image)  # signed per request when configured
-        return out
+        # URLs are made per request: signed and short-lived when the bucket is private.
+        urls = {
+            "storage_url": images.url_for(image),
+            "thumbnail_url": images.thumbnail_url_for(image),
+        }
+        return cls.model_validate({**image.model_dump(), **urls})
 
 
 class ImagePage(BaseModel):

@@ -113,7 +113,11 @@ def _scripts(photo: Var[PhotoCard]) -> rx.Component:
 def library_photo(photo: Var[PhotoCard]) -> rx.Component:
     return rx.card(
         rx.flex(
-            rx.link(photo_thumb(photo.url, photo.name, size="144px"), href=photo.studio_url),
+            rx.link(
+                photo_thumb(photo.thumbnail_url, photo.name, size="144px"),
+                href=photo.studio_url,
+                flex_shrink="0",  # the link is the flex item: without this the photo narrows
+            ),
             rx.vstack(
                 rx.flex(
                     rx.vstack(

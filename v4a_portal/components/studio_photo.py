@@ -122,7 +122,7 @@ def _preview() -> rx.Component:
 def _recent_photo(photo: Var[PhotoCard]) -> rx.Component:
     chosen = photo.id == StudioState.photo.id
     return rx.el.button(
-        photo_thumb(photo.url, photo.name, size="52px"),
+        photo_thumb(photo.thumbnail_url, photo.name, size="52px"),
         on_click=StudioState.choose_photo(photo.id),
         title=photo.name,
         aria_label="Use " + photo.name,

@@ -4,10 +4,15 @@ What gets stored is never the uploaded file itself: the image is fully decoded w
 turned upright by its EXIF orientation and re-encoded in its own format, which drops EXIF
 (GPS), XMP, comments, text chunks and anything appended to the file (polyglots).
 
+Beside each photo goes a small JPEG thumbnail (longest side THUMBNAIL_SIZE) made from the
+same decoded pixels, for grids; photos stored before thumbnails existed show the photo.
+
 Duplicates: `sha256` is the hash of the bytes the client sent, not of the stored file, so
 a repeat upload is recognised whatever encoder settings or Pillow version made the stored
 copy (re-encoding with another version would change those bytes). It is checked after
-decoding, which keeps the database transaction out of the slow part.
+decoding, which keeps the database transaction out of the slow part. (user_id, sha256) is
+unique, so of two uploads of the same bytes at once only one inserts; the other removes the
+files it stored and returns the winner's row.
 """
 
 from __future__ import annotations
@@ -17,15 +22,16 @@ import io
 import os
 import tempfile
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from v4a_portal.models import UploadedImage
@@ -41,6 +47,10 @@ FORMATS: dict[str, tuple[str, str, dict[str, object]]] = {
 }
 # All the metadata carried into the clean file: colour profile and PNG transparency.
 _KEEP_INFO = ("icc_profile", "transparency")
+# Longest side of a thumbnail: the largest grid cell (the Library's, 144 CSS px) stays sharp
+# on a 2x screen.
+THUMBNAIL_SIZE = 320
+_THUMBNAIL_QUALITY = 85
 _CHUNK = 1024 * 1024
 # Decoding is CPU-bound and holds up to width x height x 4 bytes (160 MB at 40 megapixels).
 # One thread per CPU does it for every upload: more at once would only add memory, and on the
@@ -69,47 +79,81 @@ def save_upload(
     message clearer. On any failure nothing is left behind: no row, no file.
     """
     settings = get_settings()
-    with _readable(source) as stream, tempfile.NamedTemporaryFile() as clean:
+    with (
+        _readable(source) as stream,
+        tempfile.NamedTemporaryFile() as clean,
+        tempfile.NamedTemporaryFile() as thumbnail,
+    ):
         sha256 = _hash_within(stream, settings.max_upload_bytes)
         stream.seek(0)
         # All the slow work before the first query: a transaction (on SQLite, the database's
-        # write lock) is only open for the duplicate check, the file copy and the insert.
+        # write lock) is only open for the duplicate check, the file copies and the insert.
         fmt, width, height = _DECODERS.submit(
-            _clean_copy, stream, clean, settings.max_image_megapixels, declared_type
+            _clean_copy, stream, clean, thumbnail, settings.max_image_megapixels, declared_type
         ).result()
-        existing = session.execute(
-            select(UploadedImage).where(
-                UploadedImage.user_id == user_id, UploadedImage.sha256 == sha256
-            )
-        ).scalar()
-        if existing is not None:
+        if (existing := _uploaded(session, user_id, sha256)) is not None:
             return Saved(existing, created=False)
-        size = clean.tell()
-        clean.flush()
         content_type, extension, _ = FORMATS[fmt]
         key = storage.upload_key(
             user_id, storage.safe_filename(filename or "image", extension=extension)
         )
-        store = storage.get_storage()
-        store.put_file(key, Path(clean.name), content_type)
-    try:
+        thumbnail_key = storage.photo_thumbnail_key(key)
         row = UploadedImage(
             user_id=user_id,
             file_path=key,
-            storage_url=store.public_url(key),
+            storage_url=storage.get_storage().public_url(key),
+            thumbnail_path=thumbnail_key,
             content_type=content_type,
             width=width,
             height=height,
-            size=size,
+            size=clean.tell(),
             sha256=sha256,
             original_filename=display_name(filename),
         )
-        session.add(row)
-        session.flush()
+        files = [(key, clean, content_type), (thumbnail_key, thumbnail, "image/jpeg")]
+        return _store_and_insert(session, row, files)
+
+
+def _uploaded(session: Session, user_id: int, sha256: str) -> UploadedImage | None:
+    return session.execute(
+        select(UploadedImage).where(
+            UploadedImage.user_id == user_id, UploadedImage.sha256 == sha256
+        )
+    ).scalar()
+
+
+def _store_and_insert(
+    session: Session, row: UploadedImage, files: list[tuple[str, IO[bytes], str]]
+) -> Saved:
+    """Store the files, then insert `row`. Whatever fails, no stored file stays behind; losing
+    the unique (user_id, sha256) race to a concurrent upload returns the winner's row."""
+    store = storage.get_storage()
+    written: list[str] = []
+    try:
+        for key, file, content_type in files:
+            file.flush()
+            store.put_file(key, Path(file.name), content_type)
+            written.append(key)
+        # A savepoint: a failed insert must not end the caller's transaction.
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        _delete_files(store, written)
+        assert row.sha256 is not None
+        winner = _uploaded(session, row.user_id, row.sha256)
+        if winner is None:  # another constraint failed (e.g. no such user)
+            raise
+        return Saved(winner, created=False)
     except BaseException:
-        store.delete(key)
+        _delete_files(store, written)
         raise
     return Saved(row, created=True)
+
+
+def _delete_files(store: storage.Storage, keys: Iterable[str | None]) -> None:
+    for key in keys:
+        if key:
+            store.delete(key)
 
 
 def get_owned(session: Session, user_id: int, image_id: int) -> UploadedImage:
@@ -137,16 +181,21 @@ def list_for(
 
 
 def delete(session: Session, user_id: int, image_id: int) -> None:
-    """Delete the row (scripts and videos keep existing, image_id SET NULL) and its file."""
+    """Delete the row (scripts and videos keep existing, image_id SET NULL) and its files."""
     image = get_owned(session, user_id, image_id)
     session.delete(image)
     session.flush()
-    storage.get_storage().delete(image.file_path)
+    _delete_files(storage.get_storage(), [image.file_path, image.thumbnail_path])
 
 
 def url_for(image: UploadedImage) -> str:
     """The URL to give a client now (signed when the bucket is private)."""
     return storage.get_storage().url(image.file_path)
+
+
+def thumbnail_url_for(image: UploadedImage) -> str:
+    """The thumbnail's URL, or the photo's for one stored before thumbnails existed."""
+    return storage.get_storage().url(image.thumbnail_path or image.file_path)
 
 
 def read_bytes(image: UploadedImage) -> bytes:
@@ -190,11 +239,14 @@ def _hash_within(stream: BinaryIO, limit: int) -> str:
 
 
 def _clean_copy(
-    stream: BinaryIO, out: BinaryIO, max_megapixels: int, declared: str | None
+    stream: BinaryIO, out: BinaryIO, thumbnail: BinaryIO, max_megapixels: int, declared: str | None
 ) -> tuple[str, int, int]:
-    """Decode `stream` and write its clean re-encoding to `out`: (format, width, height)."""
+    """Decode `stream`, write its clean re-encoding to `out` and a thumbnail of it to
+    `thumbnail`: (format, width, height)."""
     image, fmt = _decode(stream, max_megapixels, declared)
-    width, height = _encode(image, fmt, out)
+    upright = _encode(image, fmt, out)
+    width, height = upright.size
+    _encode_thumbnail(upright, thumbnail)
     return fmt, width, height
 
 
@@ -230,8 +282,8 @@ def _too_many_pixels(max_megapixels: int) -> TooLarge:
     return TooLarge(f"The photo has more than {max_megapixels} megapixels.", code="too_many_pixels")
 
 
-def _encode(image: Image.Image, fmt: str, out: BinaryIO) -> tuple[int, int]:
-    """Write the upright image without metadata; returns its (width, height)."""
+def _encode(image: Image.Image, fmt: str, out: BinaryIO) -> Image.Image:
+    """Write the upright image without metadata; returns it, its info now what was kept."""
     upright = ImageOps.exif_transpose(image, in_place=True) or image  # no second copy
     kept = {k: v for k, v in upright.info.items() if k in _KEEP_INFO}
     if fmt == "JPEG" and upright.mode not in ("L", "RGB"):
@@ -242,4 +294,23 @@ def _encode(image: Image.Image, fmt: str, out: BinaryIO) -> tuple[int, int]:
     # The encoders fall back to info for some metadata (e.g. JPEG comments): start empty.
     upright.info = {}
     upright.save(out, fmt, **FORMATS[fmt][2], **kept)
-    return upright.size
+    upright.info = kept
+    return upright
+
+
+def _encode_thumbnail(image: Image.Image, out: BinaryIO) -> None:
+    """Write a JPEG of at most THUMBNAIL_SIZE on its longest side, transparency on white.
+
+    Shrinks `image` in place: the full-size pixels are not needed after the clean copy."""
+    icc_profile = image.info.get("icc_profile")  # the pixels' colour space, as in the photo
+    if image.mode in ("I", "I;16"):
+        image = image.point(lambda v: v / 256).convert("L")  # 16-bit grey: convert() alone clips
+    elif image.has_transparency_data and image.mode != "RGBA":
+        image = image.convert("RGBA")  # palette or colour-key transparency becomes alpha
+    elif image.mode not in ("L", "RGB", "RGBA"):
+        image = image.convert("RGB")  # CMYK, 1-bit, palettes (which would not blend resized)
+    image.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))  # keeps the aspect, never enlarges
+    if image.mode == "RGBA":
+        image = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image)
+        image = image.convert("RGB")
+    image.save(out, "JPEG", quality=_THUMBNAIL_QUALITY, icc_profile=icc_profile)

@@ -1,8 +1,11 @@
 """Ad scripts: generate (paid), regenerate (paid, linked to its parent), edit (free), list.
 
 Credits are debited before the writer runs, in a transaction of their own, so parallel
-requests can never spend more than the balance; a writer failure refunds that debit
-exactly once (the refund's idempotency key is derived from the debit's).
+requests can never spend more than the balance. Every debit then ends with exactly one of
+a stored script (which records the debit's key in `charge_key`) or a refund (whose
+idempotency key is derived from the debit's): a writer failure refunds at once, and a
+request that died in between is refunded by the orphan sweep (services/script_sweep.py).
+Storing and refunding both take the debit's row lock and check for the other first.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from v4a_portal.db import session_scope
-from v4a_portal.models import GeneratedScript, LedgerKind
+from v4a_portal.models import CreditLedger, GeneratedScript, LedgerKind
 from v4a_portal.providers import script_format
 from v4a_portal.providers.script_writer import Brief, ScriptWriter, WriterError
 from v4a_portal.providers.script_writers import writer_for
@@ -25,6 +28,9 @@ from v4a_portal.settings import get_settings
 LANGUAGES = {"en", "es", "fr", "de", "it", "pt", "nl", "ja"}
 DURATIONS = {4, 6, 8, 12, 15, 20, 30}
 MAX_TEXT = 10_000
+# Every paid script's debit key starts with this; the orphan sweep looks for no other.
+DEBIT_PREFIX = "script:"
+REFUND_PREFIX = "refund:"
 
 
 class ScriptFailed(DomainError):
@@ -87,7 +93,7 @@ def generate(
         image_bytes = images.read_bytes(image)
         content_type = image.content_type or "image/jpeg"
     price = catalog.script_price()
-    debit_key = f"script:{user_id}:{uuid.uuid4().hex}"
+    debit_key = f"{DEBIT_PREFIX}{user_id}:{uuid.uuid4().hex}"
     ledger.apply(
         user_id=user_id,
         delta=-price,
@@ -108,18 +114,20 @@ def generate(
     try:
         script = writer.write(brief)
     except WriterError as exc:
-        refund = _refund(user_id, debit_key, price, exc.code)
+        refund_unless_stored(debit_key, exc.code)
         raise ScriptFailed(
-            f"{exc.message} Your {price} credits were refunded (balance {refund.balance_after}).",
+            f"{exc.message} Your {price} credits were refunded (balance {_balance(user_id)}).",
             code=exc.code,
         ) from exc
     except Exception:
-        _refund(user_id, debit_key, price, "writer_crashed")
+        refund_unless_stored(debit_key, "writer_crashed")
         raise
     try:
-        return _store(user_id, request, script, writer.name, price, parent_script_id)
+        return _store(user_id, request, script, writer.name, price, parent_script_id, debit_key)
+    except ScriptFailed:
+        raise  # the sweep refunded it first
     except Exception:
-        _refund(user_id, debit_key, price, "store_failed")
+        refund_unless_stored(debit_key, "store_failed")
         raise
 
 
@@ -130,8 +138,17 @@ def _store(
     writer_name: str,
     price: int,
     parent_script_id: int | None,
+    debit_key: str,
 ) -> Generated:
     with session_scope() as session:
+        # Under the debit's lock, so the orphan sweep cannot refund it in between.
+        _lock_debit(session, debit_key)
+        if _refunded(session, debit_key):
+            raise ScriptFailed(
+                "The script took too long to write and the request was given up; "
+                f"your {price} credits were refunded. Please try again.",
+                code="script_timed_out",
+            )
         row = GeneratedScript(
             user_id=user_id,
             image_id=request.image_id,
@@ -144,6 +161,7 @@ def _store(
             target_duration=request.target_duration,
             writer=writer_name,
             parent_script_id=parent_script_id,
+            charge_key=debit_key,
         )
         session.add(row)
         session.flush()
@@ -151,15 +169,60 @@ def _store(
         return Generated(row, price, ledger.balance(session, user_id))
 
 
-def _refund(user_id: int, debit_key: str, price: int, why: str) -> ledger.Entry:
-    return ledger.apply(
-        user_id=user_id,
-        delta=price,
-        kind=LedgerKind.refund,
-        key=f"refund:{debit_key}",
-        reference=f"script-request:{debit_key.rsplit(':', 1)[-1]}",
-        note=why[:500],
-    )
+def refund_unless_stored(debit_key: str, why: str) -> ledger.Entry | None:
+    """Refund a script debit unless a script was stored for it or it was refunded already;
+    the new refund entry, or None.
+
+    Takes the debit's row lock first, as `_store` does, so of the two exactly one wins:
+    every script debit ends with one script or one refund, never both.
+    """
+    with session_scope() as session:
+        debit = _lock_debit(session, debit_key)
+        if debit is None or _refunded(session, debit_key) or _stored(session, debit_key):
+            return None
+        try:
+            return ledger.post(
+                session,
+                user_id=debit.user_id,
+                delta=-debit.delta,
+                kind=LedgerKind.refund,
+                key=refund_key(debit_key),
+                reference=f"script-request:{debit_key.rsplit(':', 1)[-1]}",
+                note=why[:500],
+            )
+        except ledger.DuplicateKey:
+            # Every refund is checked under the lock above; the unique key is the last guard.
+            return None
+
+
+def refund_key(debit_key: str) -> str:
+    return f"{REFUND_PREFIX}{debit_key}"
+
+
+def _lock_debit(session: Session, debit_key: str) -> CreditLedger | None:
+    # FOR UPDATE on PostgreSQL; SQLite has no row locks but its writers are serialised
+    # from BEGIN (db.py), which gives the same one-at-a-time check-then-write.
+    return session.execute(
+        select(CreditLedger)
+        .where(CreditLedger.idempotency_key == debit_key, CreditLedger.kind == LedgerKind.script)
+        .with_for_update()
+    ).scalar_one_or_none()
+
+
+def _refunded(session: Session, debit_key: str) -> bool:
+    return ledger.find(session, refund_key(debit_key)) is not None
+
+
+def _stored(session: Session, debit_key: str) -> bool:
+    found = session.execute(
+        select(GeneratedScript.id).where(GeneratedScript.charge_key == debit_key)
+    ).first()
+    return found is not None
+
+
+def _balance(user_id: int) -> int:
+    with session_scope() as session:
+        return ledger.balance(session, user_id)
 
 
 def get_owned(session: Session, user_id: int, script_id: int) -> GeneratedScript:

@@ -47,6 +47,7 @@ class ScriptCard:
 class PhotoCard:
     id: int
     url: str
+    thumbnail_url: str  # for grids and pickers; `url` for a photo shown large
     name: str
     # "1200 × 800 · JPEG · 245 KB"
     details: str
@@ -75,6 +76,7 @@ def photo_card(
     return PhotoCard(
         id=image.id,
         url=images.url_for(image),  # signed per request when the bucket is private
+        thumbnail_url=images.thumbnail_url_for(image),
         name=image.original_filename or "Photo",
         details=details,
         uploaded=formatting.day(image.created_at),

@@ -44,7 +44,8 @@ class ClipCard:
     spec: str
     credits: int
     when: str
-    # The lineage: the photo and the script the clip was made from ("" when deleted).
+    # The lineage: the photo (its thumbnail) and the script the clip was made from ("" when
+    # deleted).
     photo_url: str
     photo_name: str
     script_id: int
@@ -98,7 +99,7 @@ def clip_card(
         spec=" · ".join(p for p in spec if p),
         credits=video.credits_used,
         when=formatting.timestamp(video.created_at),
-        photo_url=photo_url,
+        photo_url=images.thumbnail_url_for(photo) if photo else "",
         photo_name=(photo.original_filename or "Photo") if photo else "",
         script_id=(script.id or 0) if script else 0,
         script_label=f"Script #{script.id} · {script.product or 'Untitled'}" if script else "",

@@ -33,7 +33,9 @@ DEFAULT_TONE, DEFAULT_LANGUAGE, DEFAULT_DURATION = "professional", "en", 8
 # Uploads up to this size stay in memory while they arrive; larger ones spill to disk.
 _SPOOL_IN_MEMORY = 1024 * 1024
 
-NO_PHOTO = PhotoCard(id=0, url="", name="", details="", uploaded="", studio_url="")
+NO_PHOTO = PhotoCard(
+    id=0, url="", thumbnail_url="", name="", details="", uploaded="", studio_url=""
+)
 NO_SCRIPT = ScriptCard(
     id=0,
     text="",

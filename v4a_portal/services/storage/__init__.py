@@ -11,6 +11,7 @@ from v4a_portal.services.storage.base import CACHE_CONTROL, ObjectInfo, Storage
 from v4a_portal.services.storage.keys import (
     InvalidKey,
     content_type_for,
+    photo_thumbnail_key,
     safe_filename,
     thumbnail_key,
     upload_key,
@@ -29,6 +30,7 @@ __all__ = [
     "gcs_storage",
     "get_storage",
     "local_storage",
+    "photo_thumbnail_key",
     "safe_filename",
     "thumbnail_key",
     "upload_key",

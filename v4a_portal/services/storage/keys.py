@@ -1,4 +1,5 @@
-"""Storage keys: the seed's layout (`uploads/...`, `videos/...`), safe names, and key checks.
+"""Storage keys: the seed's layout (`uploads/...`, `videos/...`), thumbnails beside their
+files, safe names, and key checks.
 
 Every key holds a random UUID, so a key names one immutable file forever; that is what lets
 the media route and the bucket tell browsers to cache for a year.
@@ -67,6 +68,12 @@ def video_key(user_id: int, at: datetime | None = None) -> str:
 def thumbnail_key(video: str) -> str:
     """A video's thumbnail sits beside it with the same name and `.jpg`."""
     return validate(str(PurePosixPath(video).with_suffix(".jpg")))
+
+
+def photo_thumbnail_key(photo: str) -> str:
+    """A photo's thumbnail sits beside it as `{name}.thumb.jpg`: `.jpg` alone would name a
+    JPEG photo itself."""
+    return validate(str(PurePosixPath(photo).with_suffix(".thumb.jpg")))
 
 
 def content_type_for(key: str) -> str:

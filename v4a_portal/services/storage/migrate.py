@@ -20,7 +20,8 @@ from v4a_portal.services.storage.base import Storage
 from v4a_portal.services.storage.keys import content_type_for
 from v4a_portal.services.storage.local import LocalStorage
 
-# (table, column) pairs holding media URLs.
+# (table, column) pairs holding media URLs. Photo thumbnails are kept by key only
+# (uploaded_images.thumbnail_path), their URLs made when needed: copying them is enough.
 URL_COLUMNS = (
     (UploadedImage, "storage_url"),
     (Video, "video_url"),
