@@ -53,7 +53,7 @@ def tick(conn: Redis, interval: int) -> bool:
         timeout=max(120, interval * 2),
         result_ttl=600,
         failure_ttl=86400,
-        description="video maintenance sweep",
+        description="maintenance sweep (videos, script debits)",
     )
     return True
 

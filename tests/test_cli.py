@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import func, select
+from PIL import Image
+from sqlalchemy import func, select, update
 
-from tests.factories import call_cli, run_cli
+from tests.factories import call_cli, funded_user, run_cli
+from tests.samples import jpeg
 from v4a_portal.db import session_scope
-from v4a_portal.models import AuditLog, CreditLedger, RefreshToken, Role, User
-from v4a_portal.services import accounts, ledger, tokens
+from v4a_portal.models import AuditLog, CreditLedger, RefreshToken, Role, UploadedImage, User
+from v4a_portal.services import accounts, images, ledger, storage, tokens
 from v4a_portal.services.accounts import Identity
 from v4a_portal.services.sessions import hash_token
 
@@ -79,3 +81,38 @@ def test_seed_demo_fills_an_empty_database_once(
     assert again.returncode == 0, again.stderr
     assert "already present" in again.stdout
     assert _counts() == (users, entries)
+
+
+def test_images_thumbnails_backfills_older_photos_once(
+    any_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    user = funded_user(0)
+    with session_scope() as session:
+        saved = [
+            images.save_upload(session, user, f"p{n}.jpg", jpeg((800 + n, 600))).image
+            for n in range(3)
+        ]
+    store = storage.local_storage()
+    old, gone = saved[0], saved[1]
+    with session_scope() as session:  # two photos from before thumbnails; one lost its file
+        for image in (old, gone):
+            store.delete(image.thumbnail_path or "")
+        session.execute(
+            update(UploadedImage)
+            .where(UploadedImage.id.in_([old.id, gone.id]))
+            .values(thumbnail_path=None)
+        )
+    store.delete(gone.file_path or "")
+
+    first = call_cli(capsys, "images", "thumbnails")
+    assert first.returncode == 0 and "1 thumbnails made, 1 photos missing" in first.stdout
+    with session_scope() as session:
+        row = session.get(UploadedImage, old.id)
+        assert row is not None and row.file_path
+        assert row.thumbnail_path == storage.photo_thumbnail_key(row.file_path)
+        assert images.thumbnail_url_for(row) != images.url_for(row)
+    with Image.open(store.path(row.thumbnail_path)) as thumb:
+        assert thumb.format == "JPEG" and max(thumb.size) == images.THUMBNAIL_SIZE
+
+    again = call_cli(capsys, "images", "thumbnails")
+    assert again.returncode == 0 and "0 thumbnails made, 1 photos missing" in again.stdout

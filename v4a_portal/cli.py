@@ -1,4 +1,5 @@
-"""The command line: migrations, credit reconciliation, user tokens and roles, demo data."""
+"""The command line: migrations, credit reconciliation, user tokens and roles, storage and
+photo upkeep, demo data."""
 
 from __future__ import annotations
 
@@ -63,6 +64,15 @@ def _storage_migrate(_: argparse.Namespace) -> int:
     return 0
 
 
+def _thumbnails(_: argparse.Namespace) -> int:
+    from v4a_portal.services import images
+
+    with session_scope() as session:
+        done = images.backfill_thumbnails(session)
+    print(f"done: {done.made} thumbnails made, {done.missing} photos missing from storage")
+    return 0
+
+
 def _seed(_: argparse.Namespace) -> int:
     created = demo.seed()
     print(f"demo data: {created} users created" if created else "demo data already present")
@@ -98,6 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     store_migrate.add_argument("--to", choices=["gcs"], required=True)
     store_migrate.set_defaults(func=_storage_migrate)
+
+    pictures = sub.add_parser("images", help="product photos")
+    pictures.add_subparsers(dest="images", required=True).add_parser(
+        "thumbnails", help="make the missing thumbnails of older photos (rerunnable)"
+    ).set_defaults(func=_thumbnails)
 
     sub.add_parser("seed-demo", help="fill an empty database with demo data").set_defaults(
         func=_seed

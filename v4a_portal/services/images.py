@@ -5,7 +5,8 @@ turned upright by its EXIF orientation and re-encoded in its own format, which d
 (GPS), XMP, comments, text chunks and anything appended to the file (polyglots).
 
 Beside each photo goes a small JPEG thumbnail (longest side THUMBNAIL_SIZE) made from the
-same decoded pixels, for grids; photos stored before thumbnails existed show the photo.
+same decoded pixels, for grids; photos stored before thumbnails existed show the photo until
+`backfill_thumbnails` (`python -m v4a_portal images thumbnails`) makes theirs.
 
 Duplicates: `sha256` is the hash of the bytes the client sent, not of the stored file, so
 a repeat upload is recognised whatever encoder settings or Pillow version made the stored
@@ -196,6 +197,46 @@ def url_for(image: UploadedImage) -> str:
 def thumbnail_url_for(image: UploadedImage) -> str:
     """The thumbnail's URL, or the photo's for one stored before thumbnails existed."""
     return storage.get_storage().url(image.thumbnail_path or image.file_path)
+
+
+@dataclass(frozen=True)
+class Backfill:
+    made: int
+    missing: int  # photos whose file is gone from storage: nothing to make a thumbnail of
+
+
+def backfill_thumbnails(session: Session) -> Backfill:
+    """Make the thumbnails of photos stored before thumbnails existed, one commit each, so
+    it is safe to stop and run again; only photos still without one are read."""
+    store = storage.get_storage()
+    made = missing = 0
+    last_id = 0
+    while True:
+        image = session.execute(
+            select(UploadedImage)
+            .where(UploadedImage.thumbnail_path.is_(None), UploadedImage.id > last_id)
+            .order_by(UploadedImage.id)
+            .limit(1)
+        ).scalar()
+        if image is None:
+            return Backfill(made, missing)
+        assert image.id is not None
+        last_id = image.id
+        try:
+            photo = store.read_bytes(image.file_path or "")
+        except NotFound:
+            missing += 1
+            continue
+        key = storage.photo_thumbnail_key(image.file_path or "")
+        with tempfile.NamedTemporaryFile() as thumbnail:
+            # Our own clean copy: decoded as stored, already upright and without metadata.
+            with Image.open(io.BytesIO(photo)) as decoded:
+                _encode_thumbnail(decoded, thumbnail)
+            thumbnail.flush()
+            store.put_file(key, Path(thumbnail.name), "image/jpeg")
+        image.thumbnail_path = key
+        session.commit()
+        made += 1
 
 
 def read_bytes(image: UploadedImage) -> bytes:

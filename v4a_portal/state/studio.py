@@ -153,13 +153,13 @@ class StudioState(AuthState):
         self.photo_note = self.script_note = self.script_error = self.edit_error = ""
         if opened is not None:
             self.recent = opened.recent
-            self._show(opened.photo, opened.script)
+            self._show_work(opened.photo, opened.script)
             # Only an id the user asked for is worth a word; a vanished one just closes.
             error = messages.NOT_FOUND if opened.missing and asked else ""
         self.photo_error = error
         return None
 
-    def _show(self, photo: PhotoCard | None, script: ScriptCard | None) -> None:
+    def _show_work(self, photo: PhotoCard | None, script: ScriptCard | None) -> None:
         self.photo = photo or NO_PHOTO
         self.script = script or NO_SCRIPT
         self.editing = False
@@ -172,13 +172,13 @@ class StudioState(AuthState):
         card, error = await call(_owned_photo, user.id, row_id(photo_id))
         self.photo_error, self.photo_note = error, ""
         if card is not None and card.id != self.photo.id:
-            self._show(card, None)
+            self._show_work(card, None)
         return None
 
     @rx.event
     def clear_photo(self) -> None:
         """Back to the drop zone; nothing is deleted."""
-        self._show(None, None)
+        self._show_work(None, None)
         self.photo_error = self.photo_note = self.script_error = ""
 
     @rx.event
@@ -232,7 +232,7 @@ class StudioState(AuthState):
             self.photo_error = error
             if saved is not None:
                 card, created = saved
-                self._show(card, None)
+                self._show_work(card, None)
                 self.photo_note = "" if created else "You uploaded this photo before; it is reused."
                 self.recent = [card, *[p for p in self.recent if p.id != card.id]][:RECENT_PHOTOS]
         return None
