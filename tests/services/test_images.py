@@ -280,6 +280,28 @@ def test_a_failed_insert_removes_the_stored_file(media: Path) -> None:
     assert image_count() == 0 and samples.files_under(media) == []
 
 
+def test_a_transaction_failing_after_the_upload_removes_its_files(media_any_db: Path) -> None:
+    """The caller's own transaction fails after save_upload returned: no row, no file."""
+    user = funded_user()
+    with pytest.raises(RuntimeError), session_scope() as session:
+        saved = images.save_upload(session, user, "photo.jpg", samples.jpeg())
+        session.flush()
+        assert len(samples.files_under(media_any_db)) == 2  # the photo and its thumbnail
+        raise RuntimeError("the request failed later")
+    assert saved.created
+    assert image_count() == 0 and samples.files_under(media_any_db) == []
+
+
+def test_a_committed_upload_keeps_its_files_through_later_rollbacks(media: Path) -> None:
+    """Once committed, a later rollback in the same session deletes nothing."""
+    with session_scope() as session:
+        images.save_upload(session, funded_user(), "photo.jpg", samples.jpeg())
+        session.commit()
+        session.execute(select(func.count()).select_from(UploadedImage))  # a new transaction
+        session.rollback()
+    assert image_count() == 1 and len(samples.files_under(media)) == 2
+
+
 def test_ownership_listing_and_reading(media_any_db: Path) -> None:
     media = media_any_db
     user, other = funded_user(), funded_user()

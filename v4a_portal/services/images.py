@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import IO, BinaryIO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -148,7 +148,24 @@ def _store_and_insert(
     except BaseException:
         _delete_files(store, written)
         raise
+    _delete_if_rolled_back(session, store, written)
     return Saved(row, created=True)
+
+
+def _delete_if_rolled_back(session: Session, store: storage.Storage, keys: list[str]) -> None:
+    """The caller's transaction may still fail after this returns (its commit, its own next
+    step): then the row is gone and so must the files be. Forgotten once it commits."""
+
+    def rolled_back(_session: Session) -> None:
+        event.remove(session, "after_commit", committed)
+        _delete_files(store, keys)
+
+    def committed(_session: Session) -> None:
+        event.remove(session, "after_rollback", rolled_back)
+
+    # after_rollback fires for the real (outermost) rollback only, not for a savepoint's.
+    event.listen(session, "after_rollback", rolled_back, once=True)
+    event.listen(session, "after_commit", committed, once=True)
 
 
 def _delete_files(store: storage.Storage, keys: Iterable[str | None]) -> None:
