@@ -6,14 +6,17 @@ V4A_REQUIRE_SERVICES=1 (CI sets it), where a missing server is a failure.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import os
 import shutil
 import socket
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
@@ -34,6 +37,8 @@ os.environ.update(
 from v4a_portal import migrate  # noqa: E402
 from v4a_portal.db import reset_engine  # noqa: E402
 
+T = TypeVar("T")
+
 PG_ADMIN_URL = os.environ.get("V4A_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REQUIRE_SERVICES = os.environ.get("V4A_REQUIRE_SERVICES") == "1"
 
@@ -43,6 +48,13 @@ def _unavailable(what: str, why: object) -> None:
     if REQUIRE_SERVICES:
         pytest.fail(message)
     pytest.skip(message)
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Await `coroutine` on a loop of its own, in a thread: the browser tests leave a loop
+    running in this one, where asyncio.run refuses to start."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def free_port() -> int:

@@ -14,7 +14,7 @@ import pytest
 from redis import Redis
 from redis.exceptions import RedisError
 
-from tests.conftest import free_port
+from tests.conftest import free_port, run_async
 from tests.jobs.conftest import RedisServer
 from v4a_portal.services import progress
 
@@ -65,7 +65,7 @@ def test_listeners_share_one_connection_and_get_their_own_messages(
         seen["channel 1 after"] = _subscribers(redis_conn, 1)
         return seen
 
-    seen = asyncio.run(scenario())
+    seen = run_async(scenario())
     assert seen["first"] == seen["second"] == {"video_id": 7, "progress": 40}
     assert seen["other"] is None
     assert (seen["connections"], seen["channel 1"]) == (1, 1)
@@ -84,7 +84,7 @@ def test_last_listener_of_a_user_unsubscribes_that_user_only(
             progress.publish(2, {"video_id": 3}, redis_conn)
             return _subscribers(redis_conn, 1), _subscribers(redis_conn, 2), await staying.get(2)
 
-    assert asyncio.run(scenario()) == (0, 1, {"video_id": 3})
+    assert run_async(scenario()) == (0, 1, {"video_id": 3})
 
 
 def test_many_listeners_joining_and_leaving_at_once(redis_conn: Redis, server: RedisServer) -> None:
@@ -102,7 +102,7 @@ def test_many_listeners_joining_and_leaving_at_once(redis_conn: Redis, server: R
     async def scenario() -> list[dict[str, Any] | None]:
         return await asyncio.gather(*(one(n) for n in range(30)))
 
-    assert asyncio.run(scenario()) == [{"from": n} for n in range(30)]
+    assert run_async(scenario()) == [{"from": n} for n in range(30)]
     assert _pubsub_clients(redis_conn) == 0
 
 
@@ -126,6 +126,6 @@ def test_lost_connection_reaches_every_listener(server: RedisServer) -> None:
             progress.publish(1, {"back": True}, publisher)
             return errors, await again.get(5)
 
-    errors, event = asyncio.run(scenario())
+    errors, event = run_async(scenario())
     assert len(errors) == 2
     assert event == {"back": True}

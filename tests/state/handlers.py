@@ -3,14 +3,13 @@ on (the browser tests leave one running in this thread)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Coroutine
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import pytest
 from reflex.state import BaseState, State
 
+from tests.conftest import run_async
 from v4a_portal.db import session_scope
 from v4a_portal.models import User
 from v4a_portal.state.auth import AuthState
@@ -18,8 +17,7 @@ from v4a_portal.state.auth import AuthState
 
 def run(handler: Coroutine[Any, Any, Any]) -> Any:
     """Await a handler on its own loop."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, handler).result()
+    return run_async(handler)
 
 
 def signed_in_as(monkeypatch: pytest.MonkeyPatch, user_id: int) -> None:
