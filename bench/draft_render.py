@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make the portal package importable
     sys.path.insert(0, str(ROOT))
 
-from v4a_portal.providers.draft_renderer import DraftRenderer  # noqa: E402
+from v4a_portal.providers import draft_renderer  # noqa: E402
+from v4a_portal.providers.draft_renderer import DraftRenderer, JobDir  # noqa: E402
 from v4a_portal.providers.video_provider import Caption, ClipSpec  # noqa: E402
 
 
@@ -71,7 +72,11 @@ def render_once(renderer: DraftRenderer, image: bytes, duration: int) -> tuple[f
     wall = time.perf_counter() - start
     if status.error_code:
         raise SystemExit(f"render failed: {status}")
-    renderer.poll(job_id)  # reaps the process, so its CPU time is counted
+    # The file is there a moment before the render process exits: wait for it (and reap
+    # it), so its CPU time is counted in this run, not the next.
+    pid = int(JobDir(renderer.root / job_id).pid.read_text())
+    while draft_renderer._alive(pid):
+        time.sleep(0.005)
     return wall, children_cpu() - cpu
 
 
