@@ -85,7 +85,8 @@ def _channel(portal: Portal, user: int) -> str:
 
 
 def listeners(portal: Portal, user: int) -> int:
-    """How many connections listen to the user's progress channel (one per watching tab)."""
+    """How many connections listen to the user's progress channel (one per web process
+    serving a watching tab)."""
     channel = _channel(portal, user)
     with Redis.from_url(portal.redis_url) as redis:
         return dict(redis.pubsub_numsub(channel)).get(channel.encode(), 0)

@@ -1,21 +1,24 @@
-"""The live progress loop's life in the browser: one Redis listener per tab while a page with
-active clips is open, none once the tab moved to another page or closed."""
+"""The live progress loop's life in the browser: the user's progress channel is subscribed
+while a page with active clips is open in any tab (the tabs a web process serves share one
+subscription, and every one of them moves), and unsubscribed once the last tab moved to
+another page or closed."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.clips import cancel_clips, request_clips, wait_for_listeners
+from tests.e2e.clips import cancel_clips, grant, request_clips, wait_for_listeners
 from tests.e2e.conftest import Portal, shot_at, sign_in
 from tests.e2e.media import make_photos
 
 pytestmark = pytest.mark.e2e
 
 
-def test_one_listener_per_tab_and_none_after_it_leaves(page: Page, portal: Portal) -> None:
+def test_channel_subscribed_while_any_tab_watches(page: Page, portal: Portal) -> None:
     email = f"watcher.{uuid.uuid4().hex[:8]}@example.com"
     sign_in(page, portal, email)
     made = make_photos(portal, email)
@@ -44,7 +47,28 @@ def test_one_listener_per_tab_and_none_after_it_leaves(page: Page, portal: Porta
         expect(page.locator("#studio-clips .clip-card")).to_have_count(3)
         wait_for_listeners(portal, user, 1)
 
+        # Three more clips, queued behind the rest: the last one starts only after both tabs
+        # below show it waiting, so each tab sees it move live.
+        grant(portal, user, 100)
+        more = request_clips(portal, user, made["made"][0]["image"], count=3, duration=12)
+        ids += more
+        page.reload()
+        second = page.context.new_page()  # a second tab, same user: the same subscription
+        second.goto(f"{portal.url}/library")
+        second.get_by_role("tab", name="Videos").click()
+        tabs = [(page, "#studio-clips"), (second, "#library-clips")]
+        last = [tab.locator(f"{grid} .clip-card[data-video-id='{more[-1]}']") for tab, grid in tabs]
+        for card in last:
+            expect(card).to_have_attribute("data-status", "pending")
+        wait_for_listeners(portal, user, 1)
+        for card in last:
+            expect(card).to_have_attribute(
+                "data-status", re.compile("processing|completed"), timeout=90_000
+            )
+
         page.close()
+        wait_for_listeners(portal, user, 1)  # the other tab still watches
+        second.close()
         wait_for_listeners(portal, user, 0)
     finally:
         cancel_clips(portal, user, ids)
