@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -121,11 +122,7 @@ def _profile_clips(folder: Path) -> None:
 @contextmanager
 def private_redis() -> Iterator[str]:
     """A redis-server of our own (no persistence), so nothing else's queues interfere."""
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     server = subprocess.Popen(
         ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,
@@ -142,6 +139,12 @@ def private_redis() -> Iterator[str]:
     finally:
         server.kill()
         server.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def make_clip(folder: Path) -> Path:
@@ -278,14 +281,18 @@ def completed(user_id: int) -> int:
 
 
 def rss_mb(procs: list[subprocess.Popen[bytes]]) -> list[float]:
-    """Each worker's resident memory now (Linux /proc), in MB: jobs run in the worker
-    process, so what a clip leaves behind would show here."""
-    found = []
-    for p in procs:
-        status = Path(f"/proc/{p.pid}/status").read_text()
-        kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
-        found.append(kb / 1024)
-    return found
+    """Each worker's resident memory now: jobs run in the worker process, so what a clip
+    leaves behind would show here."""
+    return [rss_mb_of(p.pid) for p in procs]
+
+
+def rss_mb_of(pid: int) -> float:
+    """A process's resident memory now (Linux /proc), in MB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return (
+        next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
+        / 1024
+    )
 
 
 def pipeline_rate(clips: int, user_id: int, image_id: int) -> float:
