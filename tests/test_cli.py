@@ -90,22 +90,24 @@ def test_images_thumbnails_backfills_older_photos_once(
     with session_scope() as session:
         saved = [
             images.save_upload(session, user, f"p{n}.jpg", jpeg((800 + n, 600))).image
-            for n in range(3)
+            for n in range(4)
         ]
     store = storage.local_storage()
-    old, gone = saved[0], saved[1]
-    with session_scope() as session:  # two photos from before thumbnails; one lost its file
-        for image in (old, gone):
+    old, gone, broken = saved[0], saved[1], saved[2]
+    with session_scope() as session:  # three photos from before thumbnails
+        for image in (old, gone, broken):
             store.delete(image.thumbnail_path or "")
         session.execute(
             update(UploadedImage)
-            .where(UploadedImage.id.in_([old.id, gone.id]))
+            .where(UploadedImage.id.in_([old.id, gone.id, broken.id]))
             .values(thumbnail_path=None)
         )
-    store.delete(gone.file_path or "")
+    store.delete(gone.file_path or "")  # one lost its file
+    store.path(broken.file_path or "").write_bytes(b"not an image any more")  # one is damaged
 
     first = call_cli(capsys, "images", "thumbnails")
-    assert first.returncode == 0 and "1 thumbnails made, 1 photos missing" in first.stdout
+    assert first.returncode == 0, first.stderr
+    assert "1 thumbnails made, 1 photos missing from storage, 1 unreadable" in first.stdout
     with session_scope() as session:
         row = session.get(UploadedImage, old.id)
         assert row is not None and row.file_path
@@ -115,4 +117,4 @@ def test_images_thumbnails_backfills_older_photos_once(
         assert thumb.format == "JPEG" and max(thumb.size) == images.THUMBNAIL_SIZE
 
     again = call_cli(capsys, "images", "thumbnails")
-    assert again.returncode == 0 and "0 thumbnails made, 1 photos missing" in again.stdout
+    assert "0 thumbnails made, 1 photos missing from storage, 1 unreadable" in again.stdout

@@ -69,7 +69,10 @@ def _thumbnails(_: argparse.Namespace) -> int:
 
     with session_scope() as session:
         done = images.backfill_thumbnails(session)
-    print(f"done: {done.made} thumbnails made, {done.missing} photos missing from storage")
+    print(
+        f"done: {done.made} thumbnails made, {done.missing} photos missing from storage, "
+        f"{done.unreadable} unreadable"
+    )
     return 0
 
 

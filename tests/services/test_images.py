@@ -302,6 +302,24 @@ def test_a_committed_upload_keeps_its_files_through_later_rollbacks(media: Path)
     assert image_count() == 1 and len(samples.files_under(media)) == 2
 
 
+def test_savepoints_after_an_upload_do_not_count_as_its_ending(media_any_db: Path) -> None:
+    """A savepoint of the caller's that rolls back keeps the upload's files (its row
+    commits); a second upload's savepoint does not take away the first one's guard."""
+    user = funded_user()
+    with session_scope() as session:
+        images.save_upload(session, user, "a.jpg", samples.jpeg((300, 200)))
+        savepoint = session.begin_nested()
+        session.execute(select(func.count()).select_from(UploadedImage))
+        savepoint.rollback()
+    assert image_count() == 1 and len(samples.files_under(media_any_db)) == 2
+
+    with pytest.raises(RuntimeError), session_scope() as session:
+        images.save_upload(session, user, "b.jpg", samples.jpeg((301, 200)))
+        images.save_upload(session, user, "c.jpg", samples.jpeg((302, 200)))
+        raise RuntimeError("the request failed later")
+    assert image_count() == 1 and len(samples.files_under(media_any_db)) == 2
+
+
 def test_ownership_listing_and_reading(media_any_db: Path) -> None:
     media = media_any_db
     user, other = funded_user(), funded_user()

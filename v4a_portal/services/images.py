@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import IO, BinaryIO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -154,18 +154,25 @@ def _store_and_insert(
 
 def _delete_if_rolled_back(session: Session, store: storage.Storage, keys: list[str]) -> None:
     """The caller's transaction may still fail after this returns (its commit, its own next
-    step): then the row is gone and so must the files be. Forgotten once it commits."""
+    step): then the row is gone and so must the files be. Forgotten once it commits.
 
-    def rolled_back(_session: Session) -> None:
-        event.remove(session, "after_commit", committed)
-        _delete_files(store, keys)
+    Savepoints inside it (the caller's, or the next upload's) end with the same events;
+    only the outermost transaction's ending counts."""
 
-    def committed(_session: Session) -> None:
-        event.remove(session, "after_rollback", rolled_back)
+    pending = [True]  # until the outermost transaction ends; the session is short-lived
 
-    # after_rollback fires for the real (outermost) rollback only, not for a savepoint's.
-    event.listen(session, "after_rollback", rolled_back, once=True)
-    event.listen(session, "after_commit", committed, once=True)
+    def rolled_back(ended: Session) -> None:
+        if pending[0] and not ended.in_nested_transaction():
+            pending[0] = False
+            _delete_files(store, keys)
+
+    def committed(ended: Session) -> None:
+        if not ended.in_nested_transaction():
+            pending[0] = False
+
+    # (Listeners cannot be removed while their event is being dispatched: they stay, idle.)
+    event.listen(session, "after_rollback", rolled_back)
+    event.listen(session, "after_commit", committed)
 
 
 def _delete_files(store: storage.Storage, keys: Iterable[str | None]) -> None:
@@ -220,40 +227,53 @@ def thumbnail_url_for(image: UploadedImage) -> str:
 class Backfill:
     made: int
     missing: int  # photos whose file is gone from storage: nothing to make a thumbnail of
+    unreadable: int  # files that no longer decode
 
 
 def backfill_thumbnails(session: Session) -> Backfill:
     """Make the thumbnails of photos stored before thumbnails existed, one commit each, so
-    it is safe to stop and run again; only photos still without one are read."""
+    it is safe to stop and run again; only photos still without one are read. A photo that
+    is gone or cannot be decoded is counted and skipped, never blocks the rest."""
     store = storage.get_storage()
-    made = missing = 0
+    made = missing = unreadable = 0
     last_id = 0
     while True:
-        image = session.execute(
-            select(UploadedImage)
+        row = session.execute(
+            select(UploadedImage.id, UploadedImage.file_path)
             .where(UploadedImage.thumbnail_path.is_(None), UploadedImage.id > last_id)
             .order_by(UploadedImage.id)
             .limit(1)
-        ).scalar()
-        if image is None:
-            return Backfill(made, missing)
-        assert image.id is not None
-        last_id = image.id
+        ).first()
+        if row is None:
+            return Backfill(made, missing, unreadable)
+        last_id, file_path = row
         try:
-            photo = store.read_bytes(image.file_path or "")
+            photo = store.read_bytes(file_path or "")
         except NotFound:
             missing += 1
             continue
-        key = storage.photo_thumbnail_key(image.file_path or "")
+        key = storage.photo_thumbnail_key(file_path or "")
         with tempfile.NamedTemporaryFile() as thumbnail:
-            # Our own clean copy: decoded as stored, already upright and without metadata.
-            with Image.open(io.BytesIO(photo)) as decoded:
-                _encode_thumbnail(decoded, thumbnail)
+            try:
+                # Our own clean copy: decoded as stored, already upright, without metadata.
+                with Image.open(io.BytesIO(photo)) as decoded:
+                    _encode_thumbnail(decoded, thumbnail)
+            except Exception:  # Pillow reports broken data with many exception types
+                unreadable += 1
+                continue
             thumbnail.flush()
             store.put_file(key, Path(thumbnail.name), "image/jpeg")
-        image.thumbnail_path = key
+        # By id: a photo deleted meanwhile updates nothing, and its new thumbnail goes too.
+        updated = session.execute(
+            update(UploadedImage)
+            .where(UploadedImage.id == last_id, UploadedImage.thumbnail_path.is_(None))
+            .values(thumbnail_path=key)
+        ).rowcount
         session.commit()
-        made += 1
+        if updated:
+            made += 1
+        elif session.get(UploadedImage, last_id) is None:
+            store.delete(key)
 
 
 def read_bytes(image: UploadedImage) -> bytes:
