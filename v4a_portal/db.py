@@ -68,8 +68,9 @@ def _ping_idle_connections(engine: Engine) -> None:
         try:
             engine.dialect.do_ping(dbapi_conn)
         except engine.dialect.loaded_dbapi.Error as error:
-            # The pool throws this connection away and checks out a fresh one.
-            raise exc.DisconnectionError(str(error)) from error
+            # The server went away (restart, failover): the pool throws away every
+            # connection it holds, as the others are as dead, and checks out a fresh one.
+            raise exc.InvalidatePoolError(str(error)) from error
 
 
 @lru_cache
