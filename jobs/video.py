@@ -56,6 +56,7 @@ STOPPED = "stopped: the clip was ended elsewhere (canceled, timed out) or taken 
 def run_clip(video_id: int) -> str:
     """The RQ entry point; returns what happened (kept as the job's result)."""
     rq_job = get_current_job()
+    deadline = _deadline(rq_job)
     lease = Lease(get_redis(), video_jobs.lease_key(video_id), get_settings().video_lease_seconds)
     if not lease.acquire():
         return "busy: another job holds this clip"
@@ -63,7 +64,7 @@ def run_clip(video_id: int) -> str:
         clip = video_jobs.start(video_id, rq_job.id if rq_job else None)
         if clip is None:
             return "nothing to do"
-        return _run(clip, lease, last_try=_last_try(rq_job))
+        return _run(clip, lease, last_try=_last_try(rq_job), deadline=deadline)
     finally:
         lease.release()
 
@@ -72,33 +73,52 @@ def _last_try(rq_job: Job | None) -> bool:
     return rq_job is None or not rq_job.retries_left
 
 
-def _run(clip: video_jobs.Clip, lease: Lease, *, last_try: bool) -> str:
+def _deadline(rq_job: Job | None) -> float | None:
+    """When the job's timeout runs out (monotonic clock). RQ's alarm raises
+    JobTimeoutException at that moment, but in the worker's own process a broad `except`
+    on the way (an SDK's retry loop) could swallow it: the poll loop checks this too."""
+    if rq_job is None or not rq_job.timeout or int(rq_job.timeout) < 0:
+        return None
+    return time.monotonic() + int(rq_job.timeout)
+
+
+def _run(
+    clip: video_jobs.Clip, lease: Lease, *, last_try: bool, deadline: float | None = None
+) -> str:
     try:
-        return _generate(clip, lease)
-    except JobTimeoutException:  # RQ's alarm: the job outlived the model's timeout
+        return _generate(clip, lease, deadline)
+    except JobTimeoutException:  # the job outlived the model's timeout
         if not last_try:
             raise  # RQ retries with backoff; the next try resumes the same generation
-        ended = video_jobs.fail(clip.id, *video_jobs.TIMED_OUT)
-        if ended is not None and ended.provider_job_id:
-            video_jobs.cancel_at_provider(ended.model, ended.provider_job_id)
-        return "failed: timed out"
+        return _give_up(clip, *video_jobs.TIMED_OUT, outcome="failed: timed out")
     except InvalidInput as exc:  # the model was switched off since the request
         video_jobs.fail(clip.id, "model_unavailable", exc.message + REFUNDED)
         return "failed: model unavailable"
     except ProviderError as exc:
-        if not (exc.permanent or last_try):
+        if exc.permanent:  # the provider refused or ended it: nothing left running there
+            video_jobs.fail(clip.id, exc.code, exc.message + REFUNDED)
+            return f"failed: {exc.code}"
+        if not last_try:
             raise  # RQ retries with backoff; the next try resumes
-        video_jobs.fail(clip.id, exc.code, exc.message + REFUNDED)
-        return f"failed: {exc.code}"
+        return _give_up(clip, exc.code, exc.message + REFUNDED, outcome=f"failed: {exc.code}")
     except Exception:
         if not last_try:
             raise
         log.exception("video %s failed on its last try", clip.id)
-        video_jobs.fail(clip.id, "internal_error", "Generation failed on our side." + REFUNDED)
-        return "failed: internal error"
+        message = "Generation failed on our side." + REFUNDED
+        return _give_up(clip, "internal_error", message, outcome="failed: internal error")
 
 
-def _generate(clip: video_jobs.Clip, lease: Lease) -> str:
+def _give_up(clip: video_jobs.Clip, code: str, message: str, *, outcome: str) -> str:
+    """Fail and refund the clip, and stop its generation at the provider: it may still be
+    running there, and nobody will collect it."""
+    ended = video_jobs.fail(clip.id, code, message)
+    if ended is not None and ended.provider_job_id:
+        video_jobs.cancel_at_provider(ended.model, ended.provider_job_id)
+    return outcome
+
+
+def _generate(clip: video_jobs.Clip, lease: Lease, deadline: float | None = None) -> str:
     provider = video_jobs.provider_for(clip.model)
     provider_job_id = clip.provider_job_id
     if provider_job_id is None:
@@ -106,7 +126,7 @@ def _generate(clip: video_jobs.Clip, lease: Lease) -> str:
         if not video_jobs.store_provider_job(clip.id, provider_job_id):
             video_jobs.cancel_at_provider(clip.model, provider_job_id)
             return STOPPED
-    status = _wait(clip, provider, provider_job_id, lease)
+    status = _wait(clip, provider, provider_job_id, lease, deadline)
     if status is None:
         return STOPPED
     if status.state == JobState.succeeded:
@@ -122,13 +142,20 @@ def _generate(clip: video_jobs.Clip, lease: Lease) -> str:
 
 
 def _wait(
-    clip: video_jobs.Clip, provider: VideoProvider, provider_job_id: str, lease: Lease
+    clip: video_jobs.Clip,
+    provider: VideoProvider,
+    provider_job_id: str,
+    lease: Lease,
+    deadline: float | None = None,
 ) -> JobStatus | None:
     """Poll until the generation is done; None when the job must stop (the clip was
-    canceled or failed meanwhile, or another job took the lease)."""
+    canceled or failed meanwhile, or another job took the lease). Raises
+    JobTimeoutException past `deadline`."""
     every = _POLL_SECONDS.get(clip.model, get_settings().video_poll_seconds)
     reporter = _Progress(clip)
     while not lease.lost.is_set():
+        if deadline is not None and time.monotonic() > deadline:
+            raise JobTimeoutException(f"video {clip.id}: past the job's timeout")
         status = provider.poll(provider_job_id)
         if status.done:
             return status

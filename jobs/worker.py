@@ -44,11 +44,13 @@ QUEUES = (jobs.maintenance.QUEUE, video_jobs.VIDEO_QUEUE, "default")
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_worker(worker_pid: int) -> None:
-    """In a process this worker forks (RQ's scheduler): be sent SIGTERM when the worker dies,
-    even by SIGKILL, so no orphaned scheduler keeps the queues' scheduler locks from the
-    worker that replaces it. (Renders are started by exec, without this hook: they must
-    outlive the worker.)"""
+def _in_forked_child(worker_pid: int) -> None:
+    """In a process this worker forks (RQ's scheduler): leave the worker's database
+    connections to the worker, and be sent SIGTERM when the worker dies, even by SIGKILL, so
+    no orphaned scheduler keeps the queues' scheduler locks from the worker that replaces
+    it. (Renders are started by exec, without this hook: they must outlive the worker.)"""
+    if get_engine.cache_info().currsize:
+        get_engine().dispose(close=False)
     try:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
     except (OSError, AttributeError):  # not Linux: the scheduler's lock TTL still frees it
@@ -94,7 +96,7 @@ def main() -> None:
     gc.collect()
     gc.freeze()
     worker_pid = os.getpid()
-    os.register_at_fork(after_in_child=lambda: _die_with_worker(worker_pid))
+    os.register_at_fork(after_in_child=lambda: _in_forked_child(worker_pid))
     # Its own connection pool: the ticker thread never shares a socket with the worker loop.
     ticker = jobs.maintenance.Ticker(
         Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=10),

@@ -5,6 +5,7 @@ messages. The same job in a real worker with the draft renderer: tests/jobs/."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from PIL import Image
 from redis import Redis
 from rq import Queue
+from rq.timeouts import JobTimeoutException
 
 from jobs import video as clip_job
 from jobs.lease import Lease
@@ -147,6 +149,52 @@ def test_transient_errors_are_retried_by_rq_then_fail_on_the_last_try(
     assert clip is not None
     assert clip_job._run(clip, _lease(redis_conn, vid), last_try=True) == "failed: rate_limited"
     assert video(vid).status == "failed" and len(refunds(vid)) == 1
+
+
+def test_past_its_deadline_a_job_stops_even_if_the_alarm_was_swallowed(
+    sqlite_db: str, redis_conn: Redis, provider: FakeProvider
+) -> None:
+    """The poll loop checks the job's own deadline: a retry is left → RQ retries it (nothing
+    ended, nothing refunded); the last try fails + refunds and stops the provider's job."""
+    provider.polls = 10_000  # a generation that never ends
+    user = funded_user(100)
+    vid = _clip(user)[0]
+
+    clip = video_jobs.start(vid, None)
+    assert clip is not None
+    with pytest.raises(JobTimeoutException):
+        clip_job._run(clip, _lease(redis_conn, vid), last_try=False, deadline=_soon())
+    assert video(vid).status == "processing" and refunds(vid) == [] and provider.canceled == []
+
+    clip = video_jobs.start(vid, None)
+    assert clip is not None and clip.provider_job_id  # the retry resumes the same generation
+    outcome = clip_job._run(clip, _lease(redis_conn, vid), last_try=True, deadline=_soon())
+    row = video(vid)
+    assert outcome == "failed: timed out"
+    assert (row.status, row.error_code) == ("failed", "timed_out")
+    assert len(refunds(vid)) == 1 and len(provider.submitted) == 1
+    assert provider.canceled == [clip.provider_job_id]
+    _clean()
+
+
+def test_a_transient_error_on_the_last_try_stops_the_providers_job(
+    sqlite_db: str, redis_conn: Redis, provider: FakeProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreachable(job_id: str) -> JobStatus:
+        raise TransientProviderError("The provider is unreachable.", code="provider_unreachable")
+
+    monkeypatch.setattr(provider, "poll", unreachable)
+    user = funded_user(100)
+    vid = _clip(user)[0]
+    clip = video_jobs.start(vid, None)
+    assert clip is not None
+    outcome = clip_job._run(clip, _lease(redis_conn, vid), last_try=True)
+    assert outcome == "failed: provider_unreachable" and len(refunds(vid)) == 1
+    assert provider.canceled == [video(vid).provider_job_id]
+
+
+def _soon() -> float:
+    return time.monotonic() + 0.3
 
 
 def _lease(conn: Redis, vid: int) -> Lease:
