@@ -131,67 +131,114 @@ class AsyncListener:
 
 QUEUE_LIMIT = 1000  # per listener; a listener this far behind loses its oldest messages
 CONFIRM_SECONDS = 5.0  # Redis confirms a SUBSCRIBE in well under a millisecond
+# A quiet connection is pinged this often; one that answers nothing for twice as long is
+# taken for dead (a half-open TCP connection after a failover raises no error by itself).
+PING_SECONDS = 15.0
+
+Queue = asyncio.Queue[Event | BaseException]
 
 
 class _Hub:
-    """One pub/sub connection shared by the listeners of one event loop (see above)."""
+    """One pub/sub connection shared by the listeners of one event loop (see above).
+
+    A listener counts as subscribed only once Redis confirmed its channel's SUBSCRIBE; the
+    commands go one at a time (a lock), and their confirmations come back in that order,
+    so each channel keeps a FIFO of the confirmations still to come. Leaving never awaits
+    (it must hold even while the listener's task is being cancelled): it unregisters the
+    queue at once and leaves the UNSUBSCRIBE, or closing the connection, to a task."""
 
     def __init__(self, url: str) -> None:
         self._url = url
         self._client = aioredis.Redis.from_url(url, socket_connect_timeout=2)
         self._pubsub = self._client.pubsub()
-        self._listeners: dict[str, set[asyncio.Queue[Event | BaseException]]] = {}
-        self._confirmed: dict[str, asyncio.Future[None]] = {}
+        self._listeners: dict[str, set[Queue]] = {}
+        # Each subscribed channel's confirmation, and per channel the confirmations still
+        # to come, oldest first.
+        self._subscriptions: dict[str, asyncio.Future[None]] = {}
+        self._confirming: dict[str, list[asyncio.Future[None]]] = {}
         self._lock = asyncio.Lock()
         self._reader: asyncio.Task[None] | None = None
+        self._tidying: set[asyncio.Task[None]] = set()
         self.closed = False
 
-    async def join(self, name: str) -> asyncio.Queue[Event | BaseException] | None:
+    async def join(self, name: str) -> Queue | None:
         """The new listener's queue, subscribed; None when the hub closed meanwhile (its
         last listener left while this one waited): take a new hub."""
-        queue: asyncio.Queue[Event | BaseException] = asyncio.Queue(QUEUE_LIMIT)
+        queue: Queue = asyncio.Queue(QUEUE_LIMIT)
         async with self._lock:
             if self.closed:
                 return None
-            listeners = self._listeners.setdefault(name, set())
-            listeners.add(queue)
-            if len(listeners) > 1:
-                return queue  # subscribed (and confirmed) for the first one
-            confirmed = asyncio.get_running_loop().create_future()
-            self._confirmed[name] = confirmed
-            try:
-                await self._pubsub.subscribe(name)
+            self._listeners.setdefault(name, set()).add(queue)
+            confirmed = self._subscriptions.get(name)
+            if confirmed is None:
+                confirmed = self._subscriptions[name] = self._expect_confirmation(name)
+                try:  # (connecting first, for the first one)
+                    await asyncio.wait_for(self._pubsub.subscribe(name), CONFIRM_SECONDS)
+                except BaseException as exc:
+                    self.leave(name, queue)
+                    if isinstance(exc, TimeoutError):
+                        raise self._unanswered() from None
+                    raise
                 if self._reader is None:
                     self._reader = asyncio.create_task(self._read(), name="progress-hub")
-                await asyncio.wait_for(asyncio.shield(confirmed), CONFIRM_SECONDS)
-            except BaseException:
-                self._confirmed.pop(name, None)
-                await self._drop(name, queue)
-                raise
+        try:  # outside the lock: one slow confirmation holds up no other join
+            await asyncio.wait_for(asyncio.shield(confirmed), CONFIRM_SECONDS)
+        except BaseException as exc:
+            self.leave(name, queue)
+            if isinstance(exc, TimeoutError):
+                raise self._unanswered() from None
+            raise
         return queue
 
-    async def leave(self, name: str, queue: asyncio.Queue[Event | BaseException]) -> None:
-        async with self._lock:
-            await self._drop(name, queue)
+    def _unanswered(self) -> RedisError:
+        error = RedisError("Redis did not confirm the progress subscription")
+        self._fail(error)  # a connection that stopped answering: nobody may use it
+        return error
 
-    async def _drop(self, name: str, queue: asyncio.Queue[Event | BaseException]) -> None:
-        listeners = self._listeners.get(name, set())
-        listeners.discard(queue)
-        if listeners:
-            return
-        self._listeners.pop(name, None)
-        if not self._listeners:
-            await self._close()  # the last listener left: no idle connection kept
-        elif not self.closed:
-            with suppress(RedisError, OSError):
-                await self._pubsub.unsubscribe(name)
+    def _expect_confirmation(self, name: str) -> asyncio.Future[None]:
+        confirmed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        # Seen, whoever awaits it: a failure nobody waits for any more is no error to log.
+        confirmed.add_done_callback(lambda done: done.cancelled() or done.exception())
+        self._confirming.setdefault(name, []).append(confirmed)
+        return confirmed
+
+    def leave(self, name: str, queue: Queue) -> None:
+        listeners = self._listeners.get(name)
+        if listeners is not None:
+            listeners.discard(queue)
+            if not listeners:
+                del self._listeners[name]
+        task = asyncio.get_running_loop().create_task(self._tidy())
+        self._tidying.add(task)
+        task.add_done_callback(self._tidying.discard)
+
+    async def _tidy(self) -> None:
+        """Unsubscribe channels nobody listens to any more; close when nobody is left."""
+        async with self._lock:
+            if self.closed:
+                return
+            if not self._listeners:
+                await self._close()  # no idle connection kept
+                return
+            for name in self._subscriptions.keys() - self._listeners.keys():
+                del self._subscriptions[name]
+                with suppress(RedisError, OSError):
+                    await self._pubsub.unsubscribe(name)
 
     async def _read(self) -> None:
+        heard = pinged = time.monotonic()
         try:
             while True:
                 message = await self._pubsub.get_message(timeout=1.0)
+                now = time.monotonic()
                 if message is not None:
+                    heard = now
                     self._dispatch(message)
+                elif now - heard > 2 * PING_SECONDS:
+                    raise RedisError("no answer from Redis on the progress connection")
+                elif now - heard > PING_SECONDS and now - pinged > PING_SECONDS:
+                    pinged = now
+                    await self._pubsub.ping()  # its pong is a message like any other
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the connection is gone for good (redis-py's retries)
@@ -202,9 +249,11 @@ class _Hub:
         name = message.get("channel")
         name = name.decode() if isinstance(name, bytes) else str(name)
         if message.get("type") == "subscribe":
-            confirmed = self._confirmed.pop(name, None)
-            if confirmed is not None and not confirmed.done():
-                confirmed.set_result(None)
+            waiting = self._confirming.get(name)
+            if waiting:
+                confirmed = waiting.pop(0)
+                if not confirmed.done():
+                    confirmed.set_result(None)
             return
         event = _decode(message)
         if event is not None:
@@ -213,26 +262,37 @@ class _Hub:
 
     def _fail(self, error: BaseException) -> None:
         """Every listener raises `error` on its next get; the next listen makes a new hub."""
+        if self.closed:
+            return
         self.closed = True
         for queue in {q for listeners in self._listeners.values() for q in listeners}:
             _offer(queue, error)
-        for confirmed in self._confirmed.values():
-            if not confirmed.done():
-                confirmed.set_exception(error)
-        self._confirmed.clear()
+        for waiting in self._confirming.values():
+            for confirmed in waiting:
+                if not confirmed.done():
+                    confirmed.set_exception(error)
+        self._confirming.clear()
+        task = asyncio.get_running_loop().create_task(self._release())
+        self._tidying.add(task)
+        task.add_done_callback(self._tidying.discard)
 
     async def _close(self) -> None:
         self.closed = True
-        if self._reader is not None and self._reader is not asyncio.current_task():
-            self._reader.cancel()
-            with suppress(asyncio.CancelledError, Exception):
-                await self._reader
+        await self._release()
+
+    async def _release(self) -> None:
+        """Stop the reader and close the connection."""
+        reader, self._reader = self._reader, None
+        if reader is not None and reader is not asyncio.current_task():
+            reader.cancel()
+            await asyncio.wait([reader])  # not `await reader`: its CancelledError is its own
         with suppress(RedisError, OSError):
             await self._pubsub.aclose()
+        with suppress(RedisError, OSError):
             await self._client.aclose()
 
 
-def _offer(queue: asyncio.Queue[Event | BaseException], item: Event | BaseException) -> None:
+def _offer(queue: Queue, item: Event | BaseException) -> None:
     """Queue without blocking the hub: a listener too far behind loses its oldest item."""
     if queue.full():
         with suppress(asyncio.QueueEmpty):
@@ -266,4 +326,4 @@ async def listen_async(user_id: int, url: str | None = None) -> AsyncIterator[As
     try:
         yield AsyncListener(queue)
     finally:
-        await hub.leave(name, queue)
+        hub.leave(name, queue)  # never awaits: it holds even while this task is cancelled
