@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 from redis import Redis
 
 from tests.api.conftest import assert_error, bearer, make_user, settings_env
 from tests.videos import photo
+from v4a_portal.api import events
 from v4a_portal.models import User
 from v4a_portal.services import progress, video_jobs, videos
 
@@ -113,6 +116,47 @@ def test_heartbeats_while_nothing_happens(api_client: TestClient, redis_conn: Re
             threading.Timer(0.2, videos.cancel, args=(user.id, vid)).start()
             rest = [e for e in events if e.kind != "comment"]
     assert [(e.kind, e.data and e.data["status"]) for e in rest] == [("status", "canceled")]
+
+
+def test_a_dropped_message_shows_up_even_while_other_clips_chatter(
+    api_client: TestClient, redis_conn: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """This clip's progress reaches the row but its message is lost (as across a Redis
+    reconnect), while the user's other clip keeps publishing: the stream still re-reads
+    this clip's row after a quiet spell of its own, not only when the whole channel is
+    quiet."""
+    monkeypatch.setattr(events, "RECHECK_SECONDS", 0.5)
+    user = make_user()
+    vid, sibling = _clip(user, 2)
+    assert user.id is not None
+    stop = threading.Event()
+
+    def chatter() -> None:
+        while not stop.wait(0.1):
+            progress.publish(user.id or 0, {"video_id": sibling, "status": "pending"})
+
+    def drive() -> None:
+        video_jobs.start(vid, video_jobs.job_id(vid))  # published
+        time.sleep(0.2)
+        video_jobs.record_progress(vid, 50)  # written, never published
+        time.sleep(2.0)
+        videos.cancel(user.id or 0, vid)
+
+    threads = [threading.Thread(target=chatter), threading.Thread(target=drive)]
+    with api_client.stream("GET", f"/api/v1/videos/{vid}/events", headers=bearer(user)) as r:
+        stream = read_events(r)
+        assert next(stream).kind == "snapshot"
+        for thread in threads:
+            thread.start()
+        try:
+            rest = [e for e in stream if e.kind != "comment"]
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join()
+    seen = [(e.kind, e.data and e.data["status"], e.data and e.data["progress"]) for e in rest]
+    assert seen == [("status", "processing", 0), ("progress", "processing", 50),
+                    ("status", "canceled", 50)]  # fmt: skip
 
 
 def test_another_users_clip_is_a_json_404(api_client: TestClient, redis_conn: Redis) -> None:

@@ -4,6 +4,7 @@ stops when nothing is active or the tab serves another user."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -95,6 +96,36 @@ def test_subscribes_first_applies_messages_and_reads_the_refund(
     (card,) = state.clips
     assert (card.status, card.error, card.refunded, card.progress) == ("failed", "Broke.", True, 30)
     assert yielded == [AuthState.refresh_user]  # the header reads the refunded balance
+
+
+def test_a_lost_message_is_read_back_while_other_clips_chatter(
+    media: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The clip ends but its message never comes (pub/sub lost it), while messages about
+    another of the user's clips keep coming: the loop re-reads its own clips' rows after a
+    quiet spell of theirs, not only when the whole channel goes quiet."""
+    me, clip, state = _queued_clip(monkeypatch)
+    monkeypatch.setattr(live_clips, "QUIET_SECONDS", 0.2)
+
+    def canceled_unheard() -> dict[str, Any]:
+        videos.cancel(me, clip)  # its message goes to Redis, not to this fake channel
+        return _running(999, 1)
+
+    def other_clip(percent: int) -> Any:
+        def later() -> dict[str, Any]:
+            time.sleep(0.02)
+            return _running(999, percent)
+
+        return later
+
+    chatter = [other_clip(n) for n in range(2, 200)]  # about 4 s of another clip's news
+    channel = Channel(monkeypatch, [canceled_unheard, *chatter])
+
+    _watch(state)
+
+    assert state.clips[0].status == "canceled" and state.clips[0].refunded
+    assert channel.log.count("snapshot") == 2  # the first read and the one after the quiet
+    assert len(channel.messages) > 100  # read back long before the chatter stopped
 
 
 def test_stops_when_the_tab_serves_another_user(

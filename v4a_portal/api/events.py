@@ -9,6 +9,7 @@ the row now and then and sends what changed.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -23,7 +24,7 @@ from v4a_portal.settings import get_settings
 
 router = APIRouter(prefix="/api/v1", tags=["videos"])
 
-RECHECK_SECONDS = 10.0  # quiet this long: read the row again
+RECHECK_SECONDS = 10.0  # no news of the clip this long: read the row again
 
 
 def _snapshot(user_id: int, video_id: int) -> progress.Event:
@@ -53,12 +54,15 @@ async def _stream(user_id: int, video_id: int) -> AsyncIterator[JSONServerSentEv
     async with progress.listen_async(user_id) as listener:
         last = await to_thread.run_sync(_snapshot, user_id, video_id)
         yield _sse("snapshot", last)
+        heard = time.monotonic()  # this clip's last news: another clip's does not count
         while last["status"] not in video_jobs.FINAL:
-            event = await listener.get(RECHECK_SECONDS)
-            if event is None:
-                event = await to_thread.run_sync(_snapshot, user_id, video_id)
-            elif event.get("video_id") != video_id:
+            left = RECHECK_SECONDS - (time.monotonic() - heard)
+            event = await listener.get(left) if left > 0 else None
+            if event is not None and event.get("video_id") != video_id:
                 continue
+            if event is None:  # quiet for this clip: did pub/sub drop one?
+                event = await to_thread.run_sync(_snapshot, user_id, video_id)
+            heard = time.monotonic()
             kind = _kind(last, event)
             if kind is not None:
                 yield _sse(kind, event)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 import reflex as rx
@@ -30,7 +31,7 @@ from v4a_portal.state.service_call import call, row_id
 
 logger = logging.getLogger(__name__)
 
-QUIET_SECONDS = 10.0  # no message this long: re-read the active rows, check the tab
+QUIET_SECONDS = 10.0  # no news of the page's clips this long: re-read their rows
 BURST = 50  # messages already waiting are applied together, under one lock
 _DRAIN_SECONDS = 0.002
 
@@ -122,6 +123,7 @@ class LiveClips(rx.State, mixin=True):
                 async with self:
                     ids = self._active_ids()
                 events = await asyncio.to_thread(_snapshot, user_id, ids)
+                heard = time.monotonic()  # news of these clips: others' does not count
                 while True:
                     async with self:
                         if not await self._still_serving(user_id, route):
@@ -132,11 +134,16 @@ class LiveClips(rx.State, mixin=True):
                         yield AuthState.refresh_user  # the header's balance, re-read
                     if not ids:
                         return
-                    events = await _burst(listener, QUIET_SECONDS)
+                    left = QUIET_SECONDS - (time.monotonic() - heard)
+                    events = await _burst(listener, left) if left > 0 else []
                     if tab.gone():
                         return
-                    if not events:  # quiet: did pub/sub drop one (a Redis restart)?
+                    if any(event.get("video_id") in ids for event in events):
+                        heard = time.monotonic()
+                    elif time.monotonic() - heard >= QUIET_SECONDS:
+                        # Quiet for these clips: did pub/sub drop one (a Redis restart)?
                         events = await asyncio.to_thread(_snapshot, user_id, ids)
+                        heard = time.monotonic()
         except (RedisError, OSError):
             logger.warning("live progress unavailable for user %s", user_id, exc_info=True)
             async with self:
