@@ -41,13 +41,6 @@ async def _until(condition: Callable[[], bool], seconds: float = 5) -> None:
         await asyncio.sleep(0.02)
 
 
-def _until_sync(condition: Callable[[], bool], seconds: float = 5) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
-
-
 def _pubsub_clients(conn: Redis) -> int:
     return sum(1 for client in conn.client_list() if int(client.get("sub", 0)) > 0)
 
