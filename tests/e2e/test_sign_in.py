@@ -6,7 +6,7 @@ import re
 import uuid
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, WebSocketRoute, expect
 
 from tests.e2e.conftest import Portal, shot, sign_in, start_sign_in
 
@@ -75,3 +75,26 @@ def test_signed_in_visitor_skips_the_sign_in_page(page: Page, portal: Portal) ->
     expect(page).to_have_url(re.compile(r"/account/?\?notice=no_access"))
     page.goto(portal.url + "/")
     expect(page).to_have_url(re.compile(r"/account"))
+
+
+def test_no_click_before_the_page_state_loads_can_lose_where_the_user_was_going(
+    page: Page, portal: Portal
+) -> None:
+    """The page's state (which reads `next`) arrives over the websocket; held back here, as
+    a slow connection would. Until it is there, there is no link to click; then the link
+    carries `next`, and signing in lands on the page the user asked for."""
+    held: list[WebSocketRoute] = []
+    page.route_web_socket(re.compile(r"/_event"), lambda ws: held.append(ws))
+    email = _email("quick")
+    page.goto(portal.url + "/signin?next=/library")
+    expect(page.locator("#signin-waiting")).to_be_disabled()
+    expect(page.get_by_role("link", name="Sign in with Google")).to_have_count(0)
+    shot(page, "signin-waiting")
+
+    held[0].connect_to_server()  # the state arrives
+    link = page.get_by_role("link", name="Sign in with Google")
+    expect(link).to_have_attribute("href", re.compile(r"next=%2Flibrary$"))
+    link.click()
+    page.locator("input[name=sub]").fill(email)
+    page.get_by_role("button", name="Authorize").click()
+    expect(page).to_have_url(re.compile(re.escape(portal.url + "/library")))

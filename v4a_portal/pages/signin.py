@@ -25,17 +25,29 @@ def _error() -> rx.Component:
 
 def _google_button() -> rx.Component:
     # A document navigation, not client routing: the browser leaves the app for the provider.
-    return rx.button(
-        rx.el.a(
-            rx.icon("log-in", size=17),
-            "Sign in with Google",
-            href=SignInState.login_url,
-            reload_document=True,
+    # Shown once the page knows where to return to; until then a button that waits.
+    return rx.cond(
+        SignInState.ready,
+        rx.button(
+            rx.el.a(
+                rx.icon("log-in", size=17),
+                "Sign in with Google",
+                href=SignInState.login_url,
+                reload_document=True,
+            ),
+            as_child=True,
+            size="3",
+            width="100%",
+            cursor="pointer",
         ),
-        as_child=True,
-        size="3",
-        width="100%",
-        cursor="pointer",
+        rx.button(
+            rx.spinner(size="2"),
+            "Sign in with Google",
+            disabled=True,
+            size="3",
+            width="100%",
+            id="signin-waiting",
+        ),
     )
 
 
