@@ -27,7 +27,7 @@ def _google_button() -> rx.Component:
     # A document navigation, not client routing: the browser leaves the app for the provider.
     # Shown once the page knows where to return to; until then a button that waits.
     return rx.cond(
-        SignInState.ready,
+        SignInState.signin_ready,
         rx.button(
             rx.el.a(
                 rx.icon("log-in", size=17),

@@ -49,6 +49,10 @@ class AuthState(rx.State):
     can_console: bool = False
     # A one-line message carried in `?notice=` after a redirect (messages.NOTICES).
     notice: str = ""
+    # The sign-in page's link is ready: false until its `load` has read `next` into the
+    # link (a plain link works before the state arrives, and an early click would lose
+    # where to go), and false again whenever this tab is sent to sign in.
+    signin_ready: bool = False
 
     _user_id: int | None = None
 
@@ -100,6 +104,7 @@ class AuthState(rx.State):
     def _bounce(self, user: User | None, permission: str = "") -> EventSpec | None:
         """Where to send someone who may not be here; None when they may."""
         if user is None:
+            self.signin_ready = False
             return rx.redirect(routes.signin(self._here()), replace=True)
         if permission and not permissions.can(user, permission):
             return rx.redirect(routes.account("no_access"), replace=True)
@@ -121,11 +126,14 @@ class AuthState(rx.State):
     async def enter(self) -> EventSpec:
         """The root URL: the account when signed in, else the sign-in page."""
         user = await self._signed_in()
+        if user is None:
+            self.signin_ready = False
         return rx.redirect(routes.ACCOUNT if user else routes.SIGNIN, replace=True)
 
     @rx.event
     async def sign_out(self) -> EventSpec:
         # End the session here too, so it is over even if the browser's request fails.
+        self.signin_ready = False
         await asyncio.to_thread(_end_session, self._cookie())
         await self._signed_in()
         return rx.call_script(_SIGN_OUT_JS)

@@ -17,9 +17,6 @@ from v4a_portal.state.auth import AuthState
 class SignInState(AuthState):
     error: str = ""
     login_url: str = routes.google_login(routes.ACCOUNT)
-    # False until `load` has read `next` into login_url: the link is a plain link that
-    # works before the state arrives, and an early click would lose where to go.
-    ready: bool = False
     signup_bonus: int = 0
 
     @rx.event
@@ -34,5 +31,5 @@ class SignInState(AuthState):
         self.error = messages.signin_error(params.get("error"))
         self.login_url = routes.google_login(next_path)
         self.signup_bonus = get_settings().signup_bonus
-        self.ready = True
+        self.signin_ready = True
         return None
