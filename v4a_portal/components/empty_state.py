@@ -5,6 +5,8 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import Var
 
+from v4a_portal import routes
+
 
 def empty_state(icon: str, title: str | Var[str], body: str | Var[str]) -> rx.Component:
     return rx.center(
@@ -23,4 +25,23 @@ def empty_state(icon: str, title: str | Var[str], body: str | Var[str]) -> rx.Co
         ),
         padding_y="48px",
         width="100%",
+    )
+
+
+def studio_empty_card(state: rx.Component, id_: str) -> rx.Component:
+    """An empty Library list in a card, with the way to fill it: the Studio."""
+    return rx.card(
+        rx.vstack(
+            state,
+            rx.button(
+                rx.link(rx.icon("sparkles", size=16), "Open the Studio", href=routes.STUDIO),
+                as_child=True,
+                size="3",
+            ),
+            align="center",
+            padding_bottom="32px",
+        ),
+        size="3",
+        width="100%",
+        id=id_,
     )

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from v4a_portal import routes
 from v4a_portal.components.clip_card import clip_grid, clips_error
-from v4a_portal.components.empty_state import empty_state
+from v4a_portal.components.empty_state import empty_state, studio_empty_card
 from v4a_portal.components.pager import pager
 from v4a_portal.state.library_videos import LibraryVideosState as V
 
@@ -39,29 +38,18 @@ def _filters() -> rx.Component:
 
 
 def _empty() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.cond(
-                V.status_filter == "all",
-                empty_state(
-                    "clapperboard",
-                    "No videos yet",
-                    "Generate clips from a product photo in the Studio; every clip is kept "
-                    "here with the photo and script it was made from.",
-                ),
-                empty_state("filter", "No videos here", "No clip matches this filter."),
+    return studio_empty_card(
+        rx.cond(
+            V.status_filter == "all",
+            empty_state(
+                "clapperboard",
+                "No videos yet",
+                "Generate clips from a product photo in the Studio; every clip is kept "
+                "here with the photo and script it was made from.",
             ),
-            rx.button(
-                rx.link(rx.icon("sparkles", size=16), "Open the Studio", href=routes.STUDIO),
-                as_child=True,
-                size="3",
-            ),
-            align="center",
-            padding_bottom="32px",
+            empty_state("filter", "No videos here", "No clip matches this filter."),
         ),
-        size="3",
-        width="100%",
-        id="library-videos-empty",
+        "library-videos-empty",
     )
 
 

@@ -4,7 +4,7 @@ newest first, paged on the server."""
 import reflex as rx
 
 from v4a_portal import routes
-from v4a_portal.components.empty_state import empty_state
+from v4a_portal.components.empty_state import empty_state, studio_empty_card
 from v4a_portal.components.library_photo import library_photo
 from v4a_portal.components.library_videos import library_videos
 from v4a_portal.components.pager import pager
@@ -29,25 +29,14 @@ def _callout(text: rx.Var, color: str, icon: str, role: str, id_: str) -> rx.Com
 
 
 def _empty() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            empty_state(
-                "images",
-                "No photos yet",
-                "Upload a product photo in the Studio; it and every script written for it "
-                "will be kept here.",
-            ),
-            rx.button(
-                rx.link(rx.icon("sparkles", size=16), "Open the Studio", href=routes.STUDIO),
-                as_child=True,
-                size="3",
-            ),
-            align="center",
-            padding_bottom="32px",
+    return studio_empty_card(
+        empty_state(
+            "images",
+            "No photos yet",
+            "Upload a product photo in the Studio; it and every script written for it "
+            "will be kept here.",
         ),
-        size="3",
-        width="100%",
-        id="library-empty",
+        "library-empty",
     )
 
 

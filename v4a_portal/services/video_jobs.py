@@ -340,18 +340,7 @@ def _finish(
     if user_id is not None:
         where.append(_v.c.user_id == user_id)
     now = now or utcnow()
-    row = session.execute(
-        update(_v)
-        .where(*where)
-        .values(
-            status=status.value,
-            error_code=code[:60],
-            error_message=message,
-            completed_at=now,
-            refunded_at=now,
-        )
-        .returning(*_EVENT_COLUMNS, _v.c.credits_used, _v.c.model, _v.c.provider_job_id)
-    ).one_or_none()
+    row = _end(session, where, status, code, message, now, refunded_at=now)
     if row is None:
         return None
     balance = None
@@ -384,7 +373,23 @@ def _finish_refunded(
     now: datetime,
 ) -> Finished | None:
     first = ledger.find(session, refund_key(video_id))
-    row = session.execute(
+    row = _end(session, where, status, code, message, now, first.created_at if first else now)
+    if row is None:
+        return None
+    return Finished(row.user_id, row.model, row.provider_job_id, None, event(row))
+
+
+def _end(
+    session: Session,
+    where: list[Any],
+    status: VideoStatus,
+    code: str,
+    message: str,
+    now: datetime,
+    refunded_at: datetime,
+) -> Row[Any] | None:
+    """The conditional UPDATE that ends an active clip as failed or canceled."""
+    return session.execute(
         update(_v)
         .where(*where)
         .values(
@@ -392,13 +397,10 @@ def _finish_refunded(
             error_code=code[:60],
             error_message=message,
             completed_at=now,
-            refunded_at=first.created_at if first else now,
+            refunded_at=refunded_at,
         )
-        .returning(*_EVENT_COLUMNS, _v.c.model, _v.c.provider_job_id)
+        .returning(*_EVENT_COLUMNS, _v.c.credits_used, _v.c.model, _v.c.provider_job_id)
     ).one_or_none()
-    if row is None:
-        return None
-    return Finished(row.user_id, row.model, row.provider_job_id, None, event(row))
 
 
 def provider_for(model_id: str) -> VideoProvider:
