@@ -34,6 +34,7 @@ run: seed
 test: setup
 	scripts/browser.sh
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	V4A_REQUIRE_SERVICES=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: setup
@@ -46,6 +47,7 @@ bench: setup
 	$(BIN)/python bench/draft_render.py
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/progress_latency.py
+	$(BIN)/python bench/sse_fanout.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .web

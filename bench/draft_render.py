@@ -29,8 +29,8 @@ if str(ROOT) not in sys.path:  # run as a script: make the portal package import
     sys.path.insert(0, str(ROOT))
 
 from v4a_portal.providers import draft_renderer  # noqa: E402
-from v4a_portal.providers.draft_renderer import DraftRenderer, JobDir  # noqa: E402
-from v4a_portal.providers.video_provider import Caption, ClipSpec  # noqa: E402
+from v4a_portal.providers.draft_renderer import DraftRenderer, RenderDir  # noqa: E402
+from v4a_portal.providers.video_provider import Caption, GenerationSpec  # noqa: E402
 
 
 def photo() -> bytes:
@@ -64,7 +64,9 @@ def children_cpu() -> float:
 
 
 def render_once(renderer: DraftRenderer, image: bytes, duration: int) -> tuple[float, float]:
-    spec = ClipSpec("draft", "bench", duration, "720x1280", image, "image/jpeg", captions(duration))
+    spec = GenerationSpec(
+        "draft", "bench", duration, "720x1280", image, "image/jpeg", captions(duration)
+    )
     cpu, start = children_cpu(), time.perf_counter()
     job_id = renderer.submit(spec)
     while not (status := renderer.poll(job_id)).done:
@@ -74,7 +76,7 @@ def render_once(renderer: DraftRenderer, image: bytes, duration: int) -> tuple[f
         raise SystemExit(f"render failed: {status}")
     # The file is there a moment before the render process exits: wait for it (and reap
     # it), so its CPU time is counted in this run, not the next.
-    pid = int(JobDir(renderer.root / job_id).pid.read_text())
+    pid = int(RenderDir(renderer.root / job_id).pid.read_text())
     while draft_renderer._alive(pid):
         time.sleep(0.005)
     return wall, children_cpu() - cpu

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import text
 
-from v4a_portal import migrate
+from v4a_portal import schema_migrations
 from v4a_portal.db import get_engine, reset_engine, session_scope
 from v4a_portal.models import LedgerKind, User
 from v4a_portal.services import ledger
@@ -140,7 +140,7 @@ def main() -> int:
     args = parser.parse_args()
 
     with scratch_database(args.sqlite) as url:
-        migrate.upgrade()
+        schema_migrations.upgrade()
         users = make_users(1 if args.shared else args.threads)
         pattern = "one shared user" if args.shared else "one user per thread"
         print(f"database: {url.split('@')[-1]}")

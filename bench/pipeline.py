@@ -3,7 +3,7 @@
     .venv/bin/python bench/pipeline.py [--clips 500] [--workers 2] [--rounds 1] [--sqlite]
                                        [--no-provider-thumbnail] [--profile DIR]
 
-Pipeline side: `videos.request_clips` one clip at a time (debit, rows, commit, enqueue),
+Pipeline side: `videos.request` one clip at a time (debit, rows, commit, enqueue),
 then the real clip job in real `jobs.worker` processes (lease, start, submit, store the
 provider job id, poll, download, thumbnail + MP4 check, storage, complete, progress messages)
 with an instant provider that serves a ready 720x1280 4 s MP4 and its thumbnail, so the job
@@ -17,7 +17,7 @@ runs the no-op jobs on the portal's own workers, which run jobs in-process (jobs
 says why): that is the queue's floor, not something a job touching a database can reach.
 Each side's clock runs from the first request/enqueue to the last completion.
 
-The instant provider is patched into `video_registry.provider_for` when this file starts a
+The instant provider is patched into `video_registry.provider_named` when this file starts a
 worker (`--worker`): fine in a benchmark, never in tests.
 """
 
@@ -46,10 +46,10 @@ from rq.registry import FinishedJobRegistry  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from bench.ledger import scratch_database  # noqa: E402
-from v4a_portal import migrate  # noqa: E402
+from v4a_portal import schema_migrations  # noqa: E402
 from v4a_portal.db import session_scope  # noqa: E402
 from v4a_portal.models import LedgerKind, User, Video  # noqa: E402
-from v4a_portal.providers.video_provider import ClipSpec, JobState, JobStatus  # noqa: E402
+from v4a_portal.providers.video_provider import GenerationSpec, GenerationState, GenerationStatus  # noqa: E402
 from v4a_portal.services import images, ledger, videos  # noqa: E402
 from v4a_portal.services.redis_conn import get_redis  # noqa: E402
 from v4a_portal.settings import get_settings  # noqa: E402
@@ -68,11 +68,11 @@ class InstantProvider:
         self.clip = clip
         self.still = still  # its thumbnail, made with the clip: a provider may have one
 
-    def submit(self, spec: ClipSpec) -> str:
+    def submit(self, spec: GenerationSpec) -> str:
         return uuid.uuid4().hex
 
-    def poll(self, job_id: str) -> JobStatus:
-        return JobStatus(JobState.succeeded, 100)
+    def poll(self, job_id: str) -> GenerationStatus:
+        return GenerationStatus(GenerationState.succeeded, 100)
 
     def download(self, job_id: str, dest: Path) -> None:
         shutil.copyfile(self.clip, dest)
@@ -95,7 +95,7 @@ def run_worker() -> None:
 
     still = os.environ.get("V4A_BENCH_THUMB")
     provider = InstantProvider(Path(os.environ["V4A_BENCH_CLIP"]), Path(still) if still else None)
-    video_registry.provider_for = lambda model, settings=None: provider  # type: ignore[assignment]
+    video_registry.provider_named = lambda name, settings=None: provider  # type: ignore[assignment]
     if folder := os.environ.get("V4A_BENCH_PROFILE"):
         _profile_clips(Path(folder))
     worker.main()
@@ -107,16 +107,16 @@ def _profile_clips(folder: Path) -> None:
 
     import jobs.video
 
-    run_clip = jobs.video.run_clip
+    generate_video = jobs.video.generate_video
     profile = cProfile.Profile()
 
     def profiled(video_id: int) -> str:
         try:
-            return profile.runcall(run_clip, video_id)
+            return profile.runcall(generate_video, video_id)
         finally:
             profile.dump_stats(folder / f"{os.getpid()}.prof")
 
-    jobs.video.run_clip = profiled  # type: ignore[assignment]
+    jobs.video.generate_video = profiled  # type: ignore[assignment]
 
 
 @contextmanager
@@ -162,7 +162,7 @@ def make_clip(folder: Path) -> Path:
 
 def make_thumbnail(clip: Path, folder: Path) -> Path:
     """The instant provider's still of its clip, made once like the clip."""
-    from v4a_portal.services import video_files
+    from v4a_portal.services.videos import files as video_files
 
     still = folder / "instant.jpg"
     video_files.thumbnail(clip, still)
@@ -227,7 +227,7 @@ def median_job_ms(conn: Redis, queue: str) -> float:
 
 def thumbnail_ms(clip: Path, folder: Path, times: int = 20) -> float:
     """The ffmpeg probe + thumbnail step alone, as the job runs it."""
-    from v4a_portal.services import video_files
+    from v4a_portal.services.videos import files as video_files
 
     began = time.perf_counter()
     for _ in range(times):
@@ -237,7 +237,7 @@ def thumbnail_ms(clip: Path, folder: Path, times: int = 20) -> float:
 
 def inspect_ms(clip: Path, times: int = 200) -> float:
     """The in-Python MP4 check the job runs instead when the provider has a thumbnail."""
-    from v4a_portal.services import video_files
+    from v4a_portal.services.videos import files as video_files
 
     began = time.perf_counter()
     for _ in range(times):
@@ -298,7 +298,7 @@ def rss_mb_of(pid: int) -> float:
 def pipeline_rate(clips: int, user_id: int, image_id: int) -> float:
     began = time.perf_counter()
     for _ in range(clips):
-        videos.request_clips(user_id, image_id, None, "bench", "draft", 4, "720x1280", 1)
+        videos.request(user_id, image_id, None, "bench", "draft", 4, "720x1280", 1)
     while completed(user_id) < clips:
         time.sleep(0.1)
     return clips / (time.perf_counter() - began)
@@ -346,7 +346,7 @@ def main() -> int:
             os.environ["V4A_BENCH_THUMB"] = str(make_thumbnail(clip, folder))
         get_settings.cache_clear()
         get_redis.cache_clear()
-        migrate.upgrade()
+        schema_migrations.upgrade()
         conn = get_redis()
         print(f"database: {url.split('@')[-1]}   redis: {redis_url}")
         print(f"{args.clips} clips, {args.workers} worker processes, {os.cpu_count()} CPUs, load "

@@ -34,7 +34,7 @@ if str(ROOT) not in sys.path:  # run as a script: make the project importable
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 from redis import Redis  # noqa: E402
 
-from tests.e2e.clips import request_clips  # noqa: E402
+from tests.e2e.clips import request  # noqa: E402
 from tests.e2e.media import make_photos  # noqa: E402
 from tests.e2e.servers import (  # noqa: E402
     CHROMIUM,
@@ -91,7 +91,7 @@ def _open_studio(page: Page, portal: Portal, clips: int) -> tuple[int, list[int]
     sign_in(page, portal, email, path="/account")
     made = make_photos(portal, email)
     user = made["user"]
-    ids = request_clips(portal, user, made["made"][0]["image"], count=clips)
+    ids = request(portal, user, made["made"][0]["image"], count=clips)
     page.goto(portal.url + "/studio")
     expect(page.locator(".clip-card")).to_have_count(clips)
     return user, ids

@@ -39,10 +39,11 @@ from redis import Redis  # noqa: E402
 
 from bench.ledger import scratch_database  # noqa: E402
 from bench.pipeline import free_port, photo_bytes, private_redis, rss_mb_of  # noqa: E402
-from v4a_portal import migrate  # noqa: E402
+from v4a_portal import schema_migrations  # noqa: E402
 from v4a_portal.db import session_scope  # noqa: E402
 from v4a_portal.models import LedgerKind, User  # noqa: E402
-from v4a_portal.services import images, ledger, progress, tokens, videos  # noqa: E402
+from v4a_portal.services import images, ledger, progress, videos  # noqa: E402
+from v4a_portal.services.auth import api_tokens  # noqa: E402
 from v4a_portal.services.redis_conn import get_redis  # noqa: E402
 from v4a_portal.settings import get_settings  # noqa: E402
 
@@ -64,13 +65,13 @@ def make_clips(users: int, streams: int) -> list[Clip]:
                 session, user_id=user.id, delta=10_000, kind=LedgerKind.purchase, key=f"f{n}"
             )
             image = images.save_upload(session, user.id, "p.jpg", photo).image
-            token = tokens.issue(session, user).access_token
+            token = api_tokens.issue(session, user).access_token
             user_id, image_id = user.id, image.id
         assert image_id is not None
         ids = []
         while len(ids) < streams:  # a request takes at most 9 clips
             count = min(9, streams - len(ids))
-            ids += videos.request_clips(
+            ids += videos.request(
                 user_id, image_id, None, "b", "draft", 4, "720x1280", count
             ).video_ids
         clips += [(video_id, user_id, token) for video_id in ids]
@@ -227,7 +228,7 @@ def main() -> int:
         os.environ["REDIS_URL"] = redis_url
         get_settings.cache_clear()
         get_redis.cache_clear()
-        migrate.upgrade()
+        schema_migrations.upgrade()
         folder = Path(tempfile.mkdtemp(prefix="v4a-bench-sse-"))
         asyncio.run(run(args, redis_url, folder))
     return 0

@@ -149,14 +149,15 @@ def start_server(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
 
 def bench_token() -> str:
     """A user and an access token in the bench database, through the portal's own services."""
-    from v4a_portal import migrate
+    from v4a_portal import schema_migrations
     from v4a_portal.db import session_scope
-    from v4a_portal.services import accounts, tokens
+    from v4a_portal.services import accounts
+    from v4a_portal.services.auth import api_tokens
 
-    migrate.upgrade()
+    schema_migrations.upgrade()
     user = accounts.sign_in(accounts.Identity(subject="bench", email="bench@v4a.example"))
     with session_scope() as session:
-        return tokens.issue(session, user).access_token
+        return api_tokens.issue(session, user).access_token
 
 
 def main() -> int:

@@ -20,11 +20,12 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
 
-from v4a_portal.services import script_sweep, video_sweep
+from v4a_portal.services import queues
+from v4a_portal.services.scripts import sweep as script_sweep
+from v4a_portal.services.videos import sweep as video_sweep
 
 log = logging.getLogger(__name__)
 
-QUEUE = "maintenance"
 TICK_KEY = "v4a:maintenance:tick"
 
 
@@ -44,11 +45,11 @@ def tick(conn: Redis, interval: int) -> bool:
     """Enqueue a sweep unless one was enqueued within `interval` seconds, by anyone."""
     if not conn.set(TICK_KEY, str(time.time()), nx=True, ex=interval):
         return False
-    queue = Queue(QUEUE, connection=conn)
+    queue = Queue(queues.MAINTENANCE, connection=conn)
     if queue.count:  # the last one is still waiting for a free worker
         return False
     queue.enqueue_call(
-        "jobs.maintenance.sweep",
+        queues.MAINTENANCE_SWEEP,
         job_id=f"maintenance-{int(time.time())}",
         timeout=max(120, interval * 2),
         result_ttl=600,

@@ -1,14 +1,14 @@
-"""The clip job: one RQ job per video, safe to run twice and resumable.
+"""The video RQ job: one per video, safe to run twice and resumable.
 
-    lease → start (attempt counted) → submit once, store the provider job id (commit)
+    lease → start (attempt counted) → submit the generation once, store its id (commit)
     → poll, publishing progress → download → check + thumbnail → storage → completed
 
-A job that finds a provider job id on the row resumes polling it: a retry, a re-enqueue
+An RQ job that finds a generation id on the row resumes polling it: a retry, a re-enqueue
 after a crash or a Redis restart never pays for a second generation. Transient errors are
-raised for RQ to retry with backoff (video_jobs.retry_policy); a permanent error, a failed
-generation, the last retry failing or timing out marks the clip failed and refunds it in
-one transaction. A cancel or the deadline sweep ends the clip in the database; the job sees
-the row is no longer active at its next progress write (about a second) and stops.
+raised for RQ to retry with backoff (rq_jobs.retry_policy); a permanent error, a failed
+generation, the last retry failing or timing out marks the video failed and refunds it in
+one transaction. A cancel or the deadline sweep ends the video in the database; the RQ job
+sees the row is no longer active at its next progress write (about a second) and stops.
 
 The thumbnail is the provider's own when it has one (its index checked in Python, no
 ffmpeg); otherwise one ffmpeg run reads the file and draws its first frame.
@@ -27,20 +27,24 @@ from rq.timeouts import JobTimeoutException
 
 from jobs.lease import Lease
 from v4a_portal.models import VideoStatus
-from v4a_portal.providers import script_format
 from v4a_portal.providers.video_provider import (
     Caption,
-    ClipSpec,
-    JobState,
-    JobStatus,
+    GenerationSpec,
+    GenerationState,
+    GenerationStatus,
     PermanentProviderError,
     ProviderError,
     TransientProviderError,
     VideoProvider,
 )
-from v4a_portal.services import progress, storage, video_files, video_jobs
+from v4a_portal.services import notices, progress, storage
 from v4a_portal.services.errors import InvalidInput, NotFound
 from v4a_portal.services.redis_conn import get_redis
+from v4a_portal.services.scripts import text_format
+from v4a_portal.services.videos import events as video_events
+from v4a_portal.services.videos import files as video_files
+from v4a_portal.services.videos import generations, rq_jobs, transitions
+from v4a_portal.services.videos.transitions import StartedVideo
 from v4a_portal.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -49,22 +53,21 @@ log = logging.getLogger(__name__)
 # setting.
 _POLL_SECONDS = {"draft": 0.5}
 _WRITE_EVERY = 1.0  # seconds between progress writes to the row
-REFUNDED = " Your credits were refunded."
-STOPPED = "stopped: the clip was ended elsewhere (canceled, timed out) or taken over"
+STOPPED = "stopped: the video was ended elsewhere (canceled, timed out) or taken over"
 
 
-def run_clip(video_id: int) -> str:
+def generate_video(video_id: int) -> str:
     """The RQ entry point; returns what happened (kept as the job's result)."""
     rq_job = get_current_job()
     deadline = _deadline(rq_job)
-    lease = Lease(get_redis(), video_jobs.lease_key(video_id), get_settings().video_lease_seconds)
+    lease = Lease(get_redis(), rq_jobs.lease_key(video_id), get_settings().video_lease_seconds)
     if not lease.acquire():
-        return "busy: another job holds this clip"
+        return "busy: another job holds this video"
     try:
-        clip = video_jobs.start(video_id, rq_job.id if rq_job else None)
-        if clip is None:
+        video = transitions.start(video_id, rq_job.id if rq_job else None)
+        if video is None:
             return "nothing to do"
-        return _run(clip, lease, last_try=_last_try(rq_job), deadline=deadline)
+        return _run(video, lease, last_try=_last_try(rq_job), deadline=deadline)
     finally:
         lease.release()
 
@@ -83,84 +86,86 @@ def _deadline(rq_job: Job | None) -> float | None:
 
 
 def _run(
-    clip: video_jobs.Clip, lease: Lease, *, last_try: bool, deadline: float | None = None
+    video: StartedVideo, lease: Lease, *, last_try: bool, deadline: float | None = None
 ) -> str:
     try:
-        return _generate(clip, lease, deadline)
+        return _generate(video, lease, deadline)
     except JobTimeoutException:  # the job outlived the model's timeout
         if not last_try:
             raise  # RQ retries with backoff; the next try resumes the same generation
-        return _give_up(clip, *video_jobs.TIMED_OUT, outcome="failed: timed out")
+        return _give_up(video, "timed_out", notices.TIMED_OUT, outcome="failed: timed out")
     except InvalidInput as exc:  # the model was switched off since the request
-        video_jobs.fail(clip.id, "model_unavailable", exc.message + REFUNDED)
+        transitions.fail(video.id, "model_unavailable", notices.refunded(exc.message))
         return "failed: model unavailable"
     except ProviderError as exc:
         if exc.permanent:  # the provider refused or ended it: nothing left running there
-            video_jobs.fail(clip.id, exc.code, exc.message + REFUNDED)
+            transitions.fail(video.id, exc.code, notices.refunded(exc.message))
             return f"failed: {exc.code}"
         if not last_try:
             raise  # RQ retries with backoff; the next try resumes
-        return _give_up(clip, exc.code, exc.message + REFUNDED, outcome=f"failed: {exc.code}")
+        return _give_up(
+            video, exc.code, notices.refunded(exc.message), outcome=f"failed: {exc.code}"
+        )
     except Exception:
         if not last_try:
             raise
-        log.exception("video %s failed on its last try", clip.id)
-        message = "Generation failed on our side." + REFUNDED
-        return _give_up(clip, "internal_error", message, outcome="failed: internal error")
+        log.exception("video %s failed on its last try", video.id)
+        message = notices.GENERATION_FAILED
+        return _give_up(video, "internal_error", message, outcome="failed: internal error")
 
 
-def _give_up(clip: video_jobs.Clip, code: str, message: str, *, outcome: str) -> str:
-    """Fail and refund the clip, and stop its generation at the provider: it may still be
+def _give_up(video: StartedVideo, code: str, message: str, *, outcome: str) -> str:
+    """Fail and refund the video, and stop its generation at the provider: it may still be
     running there, and nobody will collect it."""
-    ended = video_jobs.fail(clip.id, code, message)
-    if ended is not None and ended.provider_job_id:
-        video_jobs.cancel_at_provider(ended.model, ended.provider_job_id)
+    ended = transitions.fail(video.id, code, message)
+    if ended is not None and ended.generation_id:
+        generations.cancel_generation(ended.model, ended.generation_id)
     return outcome
 
 
-def _generate(clip: video_jobs.Clip, lease: Lease, deadline: float | None = None) -> str:
-    provider = video_jobs.provider_for(clip.model)
-    provider_job_id = clip.provider_job_id
-    if provider_job_id is None:
-        provider_job_id = provider.submit(clip_spec(clip))
-        if not video_jobs.store_provider_job(clip.id, provider_job_id):
-            video_jobs.cancel_at_provider(clip.model, provider_job_id)
+def _generate(video: StartedVideo, lease: Lease, deadline: float | None = None) -> str:
+    provider = generations.provider_for_model(video.model)
+    generation_id = video.generation_id
+    if generation_id is None:
+        generation_id = provider.submit(generation_spec(video))
+        if not transitions.store_generation(video.id, generation_id):
+            generations.cancel_generation(video.model, generation_id)
             return STOPPED
-    status = _wait(clip, provider, provider_job_id, lease, deadline)
+    status = _wait(video, provider, generation_id, lease, deadline)
     if status is None:
         return STOPPED
-    if status.state == JobState.succeeded:
-        return _store(clip, provider, provider_job_id)
-    message = (status.error_message or "The video could not be generated.") + REFUNDED
-    if status.state == JobState.canceled:
-        ended = video_jobs.finish(clip.id, VideoStatus.canceled, "provider_canceled", message)
+    if status.state == GenerationState.succeeded:
+        return _store(video, provider, generation_id)
+    message = notices.refunded(status.error_message or notices.NOT_GENERATED)
+    if status.state == GenerationState.canceled:
+        ended = transitions.finish(video.id, VideoStatus.canceled, "provider_canceled", message)
     else:
-        ended = video_jobs.fail(clip.id, status.error_code or "generation_failed", message)
+        ended = transitions.fail(video.id, status.error_code or "generation_failed", message)
     if ended is None:
-        return STOPPED  # the provider job ended because the clip was canceled here
+        return STOPPED  # the provider job ended because the video was canceled here
     return f"{ended.payload['status']}: {ended.payload['error_code']}"
 
 
 def _wait(
-    clip: video_jobs.Clip,
+    video: StartedVideo,
     provider: VideoProvider,
-    provider_job_id: str,
+    generation_id: str,
     lease: Lease,
     deadline: float | None = None,
-) -> JobStatus | None:
-    """Poll until the generation is done; None when the job must stop (the clip was
+) -> GenerationStatus | None:
+    """Poll until the generation is done; None when the job must stop (the video was
     canceled or failed meanwhile, or another job took the lease). Raises
     JobTimeoutException past `deadline`."""
-    every = _POLL_SECONDS.get(clip.model, get_settings().video_poll_seconds)
-    reporter = _Progress(clip)
+    every = _POLL_SECONDS.get(video.model, get_settings().video_poll_seconds)
+    reporter = _Progress(video)
     while not lease.lost.is_set():
         if deadline is not None and time.monotonic() > deadline:
-            raise JobTimeoutException(f"video {clip.id}: past the job's timeout")
-        status = provider.poll(provider_job_id)
+            raise JobTimeoutException(f"video {video.id}: past the job's timeout")
+        status = provider.poll(generation_id)
         if status.done:
             return status
         if not reporter.update(status.progress):
-            video_jobs.cancel_at_provider(clip.model, provider_job_id)
+            generations.cancel_generation(video.model, generation_id)
             return None
         lease.lost.wait(every)
     return None
@@ -168,32 +173,35 @@ def _wait(
 
 class _Progress:
     """Publishes every change, writes the row at most once a second (and learns from that
-    write whether the clip is still active)."""
+    write whether the video is still active)."""
 
-    def __init__(self, clip: video_jobs.Clip) -> None:
-        self.clip = clip
-        self.percent = clip.progress
+    def __init__(self, video: StartedVideo) -> None:
+        self.video = video
+        self.percent = video.progress
         self.written_at = 0.0
 
     def update(self, percent: int) -> bool:
         percent = max(0, min(99, int(percent)))  # 100 means stored and playable
         if percent > self.percent:
             self.percent = percent
-            progress.publish(self.clip.user_id, video_jobs.progress_event(self.clip, percent))
+            progress.publish(
+                self.video.user_id,
+                video_events.progress_event(self.video.id, self.video.batch_id, percent),
+            )
         now = time.monotonic()
         if now - self.written_at < _WRITE_EVERY:
             return True
         self.written_at = now
-        return video_jobs.record_progress(self.clip.id, self.percent)
+        return transitions.record_progress(self.video.id, self.percent)
 
 
-def _store(clip: video_jobs.Clip, provider: VideoProvider, provider_job_id: str) -> str:
+def _store(video: StartedVideo, provider: VideoProvider, generation_id: str) -> str:
     store = storage.get_storage()
-    with tempfile.TemporaryDirectory(prefix="v4a-clip-") as tmp:
-        mp4, jpg = Path(tmp) / "clip.mp4", Path(tmp) / "thumb.jpg"
-        provider.download(provider_job_id, mp4)  # retried on its own: never regenerates
+    with tempfile.TemporaryDirectory(prefix="v4a-video-") as tmp:
+        mp4, jpg = Path(tmp) / "video.mp4", Path(tmp) / "thumb.jpg"
+        provider.download(generation_id, mp4)  # retried on its own: never regenerates
         try:
-            if _provider_thumbnail(provider, provider_job_id, jpg):
+            if _provider_thumbnail(provider, generation_id, jpg):
                 video_files.inspect(mp4)  # its index, in Python: no ffmpeg run
             else:
                 video_files.thumbnail(mp4, jpg)  # reads the file and draws the first frame
@@ -201,54 +209,54 @@ def _store(clip: video_jobs.Clip, provider: VideoProvider, provider_job_id: str)
             raise TransientProviderError(
                 "The finished video could not be read.", code="unreadable_video"
             ) from exc
-        key = storage.video_key(clip.user_id)
+        key = storage.video_key(video.user_id)
         store.put_file(key, mp4, "video/mp4")
         store.put_file(storage.thumbnail_key(key), jpg, "image/jpeg")
-    if not video_jobs.complete(clip.id, key):
+    if not transitions.complete(video.id, key):
         store.delete(key)  # canceled meanwhile and refunded: keep nothing
         store.delete(storage.thumbnail_key(key))
         return STOPPED
     return "completed"
 
 
-def _provider_thumbnail(provider: VideoProvider, provider_job_id: str, dest: Path) -> bool:
+def _provider_thumbnail(provider: VideoProvider, generation_id: str, dest: Path) -> bool:
     """The provider's own thumbnail (an optional capability, see VideoProvider), made a JPEG
     of the stored width; False when it has none or it failed: ffmpeg draws one instead."""
     thumbnail = getattr(provider, "thumbnail", None)
     if thumbnail is None:
         return False
     try:
-        if not thumbnail(provider_job_id, dest):
+        if not thumbnail(generation_id, dest):
             return False
-    except Exception as exc:  # a nicety: never fail or retry a paid clip over it
-        log.warning("provider thumbnail of %s failed: %s", provider_job_id, exc)
+    except Exception as exc:  # a nicety: never fail or retry a paid video over it
+        log.warning("provider thumbnail of %s failed: %s", generation_id, exc)
         return False
     return video_files.fit_thumbnail(dest)
 
 
-def clip_spec(clip: video_jobs.Clip) -> ClipSpec:
-    if clip.image_key is None:
-        raise PermanentProviderError("The photo of this clip was deleted.", code="photo_deleted")
+def generation_spec(video: StartedVideo) -> GenerationSpec:
+    if video.image_key is None:
+        raise PermanentProviderError("The photo of this video was deleted.", code="photo_deleted")
     try:
-        image = storage.get_storage().read_bytes(clip.image_key)
+        image = storage.get_storage().read_bytes(video.image_key)
     except NotFound as exc:
         raise PermanentProviderError(
-            "The photo of this clip is missing.", code="photo_missing"
+            "The photo of this video is missing.", code="photo_missing"
         ) from exc
-    return ClipSpec(
-        model=clip.model,
-        prompt=clip.prompt,
-        duration=clip.duration,
-        size=clip.size,
+    return GenerationSpec(
+        model=video.model,
+        prompt=video.prompt,
+        duration=video.duration,
+        size=video.size,
         image_bytes=image,
-        image_content_type=clip.image_content_type or "image/jpeg",
-        captions=captions(clip.script_text, clip.duration),
+        image_content_type=video.image_content_type or "image/jpeg",
+        captions=captions(video.script_text, video.duration),
     )
 
 
 def captions(script_text: str | None, duration: int) -> tuple[Caption, ...]:
-    """The script's on-screen lines, its scenes stretched or squeezed to the clip's length."""
-    script = script_format.parse(script_text) if script_text else None
+    """The script's on-screen lines, its scenes stretched or squeezed to the video's length."""
+    script = text_format.parse(script_text) if script_text else None
     if script is None:
         return ()
     scale = duration / sum(scene.seconds for scene in script.scenes)

@@ -31,14 +31,12 @@ from sqlalchemy.orm import configure_mappers
 import jobs.maintenance
 import jobs.video  # imported before the first job, not during it
 from v4a_portal.db import get_engine
-from v4a_portal.services import catalog, video_jobs
+from v4a_portal.services import catalog, queues
 from v4a_portal.services.redis_conn import get_redis
+from v4a_portal.services.videos import transitions
 from v4a_portal.settings import get_settings
 
 log = logging.getLogger(__name__)
-
-# Served in this order: a sweep goes before the next clip.
-QUEUES = (jobs.maintenance.QUEUE, video_jobs.VIDEO_QUEUE, "default")
 
 
 _PR_SET_PDEATHSIG = 1
@@ -65,7 +63,7 @@ def _warm_up() -> None:
     ffmpeg binary, load Pillow's plugins."""
     configure_mappers()
     try:
-        video_jobs.warm_up()  # also initialises the dialect on a first connection
+        transitions.warm_up()  # also initialises the dialect on a first connection
     except Exception as exc:  # the jobs report it; the worker still serves Redis
         log.warning("database not ready at worker start: %s", exc)
         get_engine().dispose()
@@ -103,9 +101,9 @@ def main() -> None:
         settings.maintenance_seconds,
     )
     ticker.start()
-    queues = [Queue(name, connection=conn) for name in QUEUES]
+    served = [Queue(name, connection=conn) for name in queues.ALL]
     try:
-        _work_until_stopped(queues, conn)
+        _work_until_stopped(served, conn)
     finally:
         ticker.stop()
 

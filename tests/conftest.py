@@ -34,7 +34,7 @@ os.environ.update(
     }
 )
 
-from v4a_portal import migrate  # noqa: E402
+from v4a_portal import schema_migrations  # noqa: E402
 from v4a_portal.db import reset_engine  # noqa: E402
 
 T = TypeVar("T")
@@ -100,7 +100,7 @@ def sqlite_db() -> Iterator[str]:
     """A fresh migrated SQLite database."""
     url = _sqlite_url()
     use_database(url)
-    migrate.upgrade()
+    schema_migrations.upgrade()
     yield url
     use_database("")
 
@@ -110,7 +110,7 @@ def pg_db() -> Iterator[str]:
     """A fresh migrated PostgreSQL database, dropped afterwards."""
     name, url = _create_pg_database()
     use_database(url)
-    migrate.upgrade()
+    schema_migrations.upgrade()
     yield url
     _drop_pg_database(name)
     use_database("")

@@ -13,9 +13,10 @@ from tests.factories import call_cli, funded_user, run_cli
 from tests.samples import jpeg
 from v4a_portal.db import session_scope
 from v4a_portal.models import AuditLog, CreditLedger, RefreshToken, Role, UploadedImage, User
-from v4a_portal.services import accounts, images, ledger, storage, tokens
+from v4a_portal.services import accounts, images, ledger, storage
 from v4a_portal.services.accounts import Identity
-from v4a_portal.services.sessions import hash_token
+from v4a_portal.services.auth import api_tokens
+from v4a_portal.services.auth.web_sessions import hash_token
 
 
 def test_user_token_prints_tokens_the_api_accepts(any_db: str) -> None:
@@ -24,7 +25,7 @@ def test_user_token_prints_tokens_the_api_accepts(any_db: str) -> None:
     assert done.returncode == 0, done.stderr
     pair = json.loads(done.stdout)
     with session_scope() as session:
-        assert tokens.user_from_access(session, pair["access_token"]).id == user.id
+        assert api_tokens.user_from_access(session, pair["access_token"]).id == user.id
         stored = session.execute(
             select(RefreshToken).where(RefreshToken.token_hash == hash_token(pair["refresh_token"]))
         ).scalar_one()

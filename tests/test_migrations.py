@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, insert, inspect, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
-from v4a_portal import migrate
+from v4a_portal import schema_migrations
 from v4a_portal.db import get_engine, session_scope
 from v4a_portal.models import (
     CreditLedger,
@@ -38,18 +38,18 @@ def test_upgrade_matches_models_and_downgrade_removes_everything(empty_db: str) 
     model_tables = set(SQLModel.metadata.tables)
     assert not _tables() & model_tables
 
-    migrate.upgrade()
+    schema_migrations.upgrade()
     assert model_tables <= _tables()
     with get_engine().connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, SQLModel.metadata) == []
     # The same check `alembic check` runs; raises if autogenerate would emit anything.
-    command.check(migrate.alembic_config())
+    command.check(schema_migrations.alembic_config())
 
-    migrate.downgrade()
+    schema_migrations.downgrade()
     assert not _tables() & model_tables
     # And back up again: the downgrade left nothing behind that blocks a re-run.
-    migrate.upgrade()
+    schema_migrations.upgrade()
     assert model_tables <= _tables()
 
 
@@ -135,7 +135,7 @@ def test_idempotency_key_is_unique(any_db: str) -> None:
 def test_0003_keeps_the_oldest_of_each_duplicate_photo(empty_db: str) -> None:
     """Duplicates stored before the unique index: the oldest keeps its hash, later ones lose
     theirs but stay (with what references them); then the index holds."""
-    migrate.upgrade("0002")
+    schema_migrations.upgrade("0002")
     start = datetime(2026, 1, 1, tzinfo=UTC)
     with session_scope() as session:
         owner, other = User(email="dup@test.example"), User(email="other@test.example")
@@ -158,7 +158,7 @@ def test_0003_keeps_the_oldest_of_each_duplicate_photo(empty_db: str) -> None:
         session.flush()
         video_id = video.id
 
-    migrate.upgrade()
+    schema_migrations.upgrade()
 
     with session_scope() as session:
         rows = session.execute(select(UploadedImage.id, UploadedImage.sha256)).all()
@@ -179,6 +179,6 @@ def test_0003_keeps_the_oldest_of_each_duplicate_photo(empty_db: str) -> None:
     with pytest.raises(IntegrityError), session_scope() as session:
         session.execute(insert(UploadedImage).values(**again))
 
-    migrate.downgrade("0002")  # the index is plain again
+    schema_migrations.downgrade("0002")  # the index is plain again
     with session_scope() as session:
         session.execute(insert(UploadedImage).values(**again))

@@ -17,14 +17,14 @@ from tests.mp4 import sample_mp4
 from tests.samples import jpeg
 from v4a_portal.db import session_scope
 from v4a_portal.models import CreditLedger, GeneratedScript, LedgerKind, Video
-from v4a_portal.providers import script_format
-from v4a_portal.providers.video_provider import ClipSpec, JobState, JobStatus
+from v4a_portal.providers.video_provider import GenerationSpec, GenerationState, GenerationStatus
+from v4a_portal.services.scripts import text_format
 
-SCRIPT = script_format.AdScript(
+SCRIPT = text_format.AdScript(
     hook="Meet the Trail Mug",
     scenes=[
-        script_format.Scene(visual="Mug on a rock", on_screen_text="Hot for 12 hours", seconds=3),
-        script_format.Scene(visual="Hiker sips", on_screen_text="Order yours today", seconds=1),
+        text_format.Scene(visual="Mug on a rock", on_screen_text="Hot for 12 hours", seconds=3),
+        text_format.Scene(visual="Hiker sips", on_screen_text="Order yours today", seconds=1),
     ],
     call_to_action="Shop now",
     video_prompt="Slow push-in on a steel mug at sunrise",
@@ -45,7 +45,7 @@ def script(user_id: int, image_id: int | None) -> int:
     """A stored script (inserted: writing one is the scripts service's business)."""
     with session_scope() as session:
         row = GeneratedScript(
-            user_id=user_id, image_id=image_id, script_text=script_format.render(SCRIPT)
+            user_id=user_id, image_id=image_id, script_text=text_format.render(SCRIPT)
         )
         session.add(row)
         session.flush()
@@ -86,14 +86,16 @@ class FakeProvider:
 
     name: str = "fake"
     polls: int = 3
-    outcome: JobStatus = field(default_factory=lambda: JobStatus(JobState.succeeded, 100))
+    outcome: GenerationStatus = field(
+        default_factory=lambda: GenerationStatus(GenerationState.succeeded, 100)
+    )
     fail_with: Exception | None = None
-    submitted: list[ClipSpec] = field(default_factory=list)
+    submitted: list[GenerationSpec] = field(default_factory=list)
     canceled: list[str] = field(default_factory=list)
     polled: dict[str, int] = field(default_factory=dict)
     gate: threading.Event | None = None  # when set up, polls wait for it
 
-    def submit(self, spec: ClipSpec) -> str:
+    def submit(self, spec: GenerationSpec) -> str:
         if self.fail_with is not None:
             raise self.fail_with
         self.submitted.append(spec)
@@ -101,16 +103,16 @@ class FakeProvider:
         self.polled[job_id] = 0
         return job_id
 
-    def poll(self, job_id: str) -> JobStatus:
+    def poll(self, job_id: str) -> GenerationStatus:
         if self.gate is not None:
             self.gate.wait(10)
         if job_id in self.canceled:
-            return JobStatus(JobState.canceled, 0)
+            return GenerationStatus(GenerationState.canceled, 0)
         self.polled[job_id] = self.polled.get(job_id, 0) + 1
         n = self.polled[job_id]
         if n >= self.polls:
             return self.outcome
-        return JobStatus(JobState.running, int(100 * n / self.polls))
+        return GenerationStatus(GenerationState.running, int(100 * n / self.polls))
 
     def download(self, job_id: str, dest: Path) -> None:
         dest.write_bytes(sample_mp4())

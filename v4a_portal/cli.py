@@ -8,12 +8,13 @@ import json
 import sys
 
 from v4a_portal.db import session_scope
-from v4a_portal.services import accounts, demo, ledger, tokens
+from v4a_portal.services import accounts, demo, ledger
+from v4a_portal.services.auth import api_tokens
 from v4a_portal.services.errors import DomainError
 
 
 def _upgrade(_: argparse.Namespace) -> int:
-    from v4a_portal.migrate import upgrade
+    from v4a_portal.schema_migrations import upgrade
 
     upgrade()
     print("database is at the latest revision")
@@ -38,7 +39,7 @@ def _token(args: argparse.Namespace) -> int:
         if user.disabled:
             print(f"{args.email} is disabled", file=sys.stderr)
             return 1
-        pair = tokens.issue(session, user)
+        pair = api_tokens.issue(session, user)
     print(json.dumps(pair.as_dict()))
     return 0
 
@@ -52,11 +53,11 @@ def _set_role(args: argparse.Namespace) -> int:
 
 def _storage_migrate(_: argparse.Namespace) -> int:
     from v4a_portal.services import storage
-    from v4a_portal.services.storage import migrate
+    from v4a_portal.services.storage import media_copy
 
     target = storage.gcs_storage()
     with session_scope() as session:
-        report = migrate.run(session, storage.local_storage(), target)
+        report = media_copy.run(session, storage.local_storage(), target)
     print(
         f"done: {len(report.copied)} copied, {report.skipped} already in the bucket, "
         f"{report.urls_rewritten} URLs rewritten"

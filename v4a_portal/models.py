@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, Index, Integer, Text
+from sqlalchemy import BigInteger, CheckConstraint, Column, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -38,6 +38,17 @@ class VideoStatus(StrEnum):
     completed = "completed"
     failed = "failed"
     canceled = "canceled"
+
+
+# A video in one of these still has (or is owed) an RQ job; the others never change again.
+ACTIVE_STATUSES: tuple[str, ...] = (VideoStatus.pending.value, VideoStatus.processing.value)
+FINAL_STATUSES: tuple[str, ...] = (
+    VideoStatus.completed.value,
+    VideoStatus.failed.value,
+    VideoStatus.canceled.value,
+)
+# The endings that refund the video's credits (once: see services/videos/transitions.py).
+REFUNDING_STATUSES: tuple[str, ...] = (VideoStatus.failed.value, VideoStatus.canceled.value)
 
 
 class User(SQLModel, table=True):
@@ -130,7 +141,10 @@ class Video(SQLModel, table=True):
     model: str = Field(max_length=60)
     duration: int
     credits_used: int = Field(default=0)
-    celery_task_id: str | None = Field(default=None, max_length=100)  # the RQ job id
+    # The current RQ job's id, in the seed's column (its Celery task id in the seed).
+    rq_job_id: str | None = Field(
+        default=None, sa_column=Column("celery_task_id", String(100), key="rq_job_id")
+    )
     error_message: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(default_factory=utcnow)
     completed_at: datetime | None = None

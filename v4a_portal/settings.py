@@ -74,7 +74,7 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(10, alias="V4A_MAX_UPLOAD_MB", ge=1)
     max_image_megapixels: int = Field(40, alias="V4A_MAX_IMAGE_MEGAPIXELS", ge=1)
 
-    # Video prices in credits per second of each clip (DESIGN.md: 10 standard, 30 pro, 1 draft).
+    # Video prices in credits per second of each clip (defaults: 10 standard, 30 pro, 1 draft).
     price_standard_per_second: int = Field(10, alias="V4A_PRICE_STANDARD_PER_SECOND", ge=0)
     price_pro_per_second: int = Field(30, alias="V4A_PRICE_PRO_PER_SECOND", ge=0)
     price_draft_per_second: int = Field(1, alias="V4A_PRICE_DRAFT_PER_SECOND", ge=0)

@@ -19,7 +19,8 @@ from sqlalchemy import func, select
 
 from v4a_portal.db import session_scope
 from v4a_portal.models import Role, User, WebSession
-from v4a_portal.services import accounts, tokens
+from v4a_portal.services import accounts
+from v4a_portal.services.auth import api_tokens
 from v4a_portal.services.redis_conn import get_redis
 from v4a_portal.settings import get_settings
 
@@ -129,7 +130,7 @@ def make_user(role: Role | str = Role.customer, name: str = "Sam") -> User:
 
 
 def bearer(user: User) -> dict[str, str]:
-    return {"Authorization": f"Bearer {tokens.access_token(user)[0]}"}
+    return {"Authorization": f"Bearer {api_tokens.access_token(user)[0]}"}
 
 
 def assert_error(response: httpx.Response, status: int, code: str | None = None) -> dict:

@@ -17,7 +17,7 @@ from starlette.types import Message, Receive, Scope, Send
 from tests.api.conftest import make_user
 from v4a_portal.api.app import create_api
 from v4a_portal.db import session_scope
-from v4a_portal.services import tokens
+from v4a_portal.services.auth import api_tokens
 
 
 def watching(on_start: Callable[[], object]) -> tuple[TestClient, list[object]]:
@@ -45,7 +45,7 @@ def read(db_url: str, sql: str) -> list[tuple]:
 def test_refresh_is_committed_before_the_response(sqlite_db: str) -> None:
     user = make_user()
     with session_scope() as session:
-        refresh = tokens.issue(session, user).refresh_token
+        refresh = api_tokens.issue(session, user).refresh_token
     client, seen = watching(lambda: read(sqlite_db, "SELECT count(*) FROM refresh_tokens"))
     with client:
         response = client.post("/api/v1/auth/refresh", json={"refresh_token": refresh})
@@ -54,12 +54,12 @@ def test_refresh_is_committed_before_the_response(sqlite_db: str) -> None:
 
 
 def test_logout_is_committed_before_the_response(sqlite_db: str) -> None:
-    from v4a_portal.services import sessions
+    from v4a_portal.services.auth import web_sessions
 
     user = make_user()
     assert user.id is not None
     with session_scope() as session:
-        cookie = sessions.start(session, user.id)
+        cookie = web_sessions.start(session, user.id)
     sql = "SELECT count(*) FROM web_sessions WHERE revoked_at IS NOT NULL"
     client, seen = watching(lambda: read(sqlite_db, sql))
     with client:

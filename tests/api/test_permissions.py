@@ -85,13 +85,13 @@ def test_customer_is_refused_everywhere(api_client: TestClient) -> None:
 def test_session_cookie_carries_the_role_too(api_client: TestClient) -> None:
     # Staff in the browser reach the same checks through the session cookie.
     from v4a_portal.db import session_scope
-    from v4a_portal.services import sessions
+    from v4a_portal.services.auth import web_sessions
 
     admin, customer = make_user(Role.admin), make_user(Role.customer)
     for user, status in ((admin, 200), (customer, 403)):
         with session_scope() as session:
             assert user.id is not None
-            cookie = sessions.start(session, user.id)
+            cookie = web_sessions.start(session, user.id)
         response = api_client.get(
             f"{STAFF_PREFIX}/users", headers={"Cookie": f"v4a_session={cookie}"}
         )

@@ -20,9 +20,10 @@ from redis import Redis
 
 from tests.api.conftest import assert_error, bearer, make_user, settings_env
 from tests.videos import photo
-from v4a_portal.api import events
 from v4a_portal.models import User
-from v4a_portal.services import progress, video_jobs, videos
+from v4a_portal.services import progress, videos
+from v4a_portal.services.videos import events as video_events
+from v4a_portal.services.videos import rq_jobs, transitions
 
 
 @dataclass(frozen=True)
@@ -49,18 +50,18 @@ def read_events(response: httpx.Response) -> Iterator[Sse]:
 def _clip(user: User, count: int = 1) -> list[int]:
     assert user.id is not None
     image = photo(user.id)
-    return videos.request_clips(user.id, image, None, "p", "draft", 4, "720x1280", count).video_ids
+    return videos.request(user.id, image, None, "p", "draft", 4, "720x1280", count).video_ids
 
 
 def _drive(vid: int, sibling: int) -> None:
     """What a job does: start, progress (with another clip's noise between), complete."""
-    clip = video_jobs.start(vid, video_jobs.job_id(vid))
-    other = video_jobs.start(sibling, video_jobs.job_id(sibling))
+    clip = transitions.start(vid, rq_jobs.rq_job_id(vid))
+    other = transitions.start(sibling, rq_jobs.rq_job_id(sibling))
     assert clip is not None and other is not None
     for percent in (20, 40, 40, 60, 80):
-        progress.publish(clip.user_id, video_jobs.progress_event(clip, percent))
-        progress.publish(other.user_id, video_jobs.progress_event(other, percent + 5))
-    video_jobs.complete(vid, f"videos/{clip.user_id}/clip.mp4")
+        progress.publish(clip.user_id, video_events.progress_event(clip, percent))
+        progress.publish(other.user_id, video_events.progress_event(other, percent + 5))
+    transitions.complete(vid, f"videos/{clip.user_id}/clip.mp4")
 
 
 def test_snapshot_then_rising_progress_then_completed_and_closed(
@@ -125,7 +126,7 @@ def test_a_dropped_message_shows_up_even_while_other_clips_chatter(
     reconnect), while the user's other clip keeps publishing: the stream still re-reads
     this clip's row after a quiet spell of its own, not only when the whole channel is
     quiet."""
-    monkeypatch.setattr(events, "RECHECK_SECONDS", 0.5)
+    monkeypatch.setattr(progress, "QUIET_SECONDS", 0.5)
     user = make_user()
     vid, sibling = _clip(user, 2)
     assert user.id is not None
@@ -136,9 +137,9 @@ def test_a_dropped_message_shows_up_even_while_other_clips_chatter(
             progress.publish(user.id or 0, {"video_id": sibling, "status": "pending"})
 
     def drive() -> None:
-        video_jobs.start(vid, video_jobs.job_id(vid))  # published
+        transitions.start(vid, rq_jobs.rq_job_id(vid))  # published
         time.sleep(0.2)
-        video_jobs.record_progress(vid, 50)  # written, never published
+        transitions.record_progress(vid, 50)  # written, never published
         time.sleep(2.0)
         videos.cancel(user.id or 0, vid)
 

@@ -21,7 +21,7 @@ from tests.api.conftest import (
 )
 from tests.conftest import free_port
 from v4a_portal.models import User
-from v4a_portal.services import tokens
+from v4a_portal.services.auth import api_tokens
 from v4a_portal.settings import get_settings
 
 
@@ -71,7 +71,7 @@ def claims(user: User, **changes: object) -> dict[str, object]:
     base: dict[str, object] = {
         "sub": str(user.id),
         "role": user.role,
-        "aud": tokens.AUDIENCE,
+        "aud": api_tokens.AUDIENCE,
         "iss": "http://testserver",
         "iat": now,
         "exp": now + timedelta(minutes=5),

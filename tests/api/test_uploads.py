@@ -22,7 +22,7 @@ from tests import samples
 from tests.api.conftest import assert_error, bearer, make_user
 from tests.conftest import use_database
 from tests.emulators.gcs import configured
-from v4a_portal import migrate
+from v4a_portal import schema_migrations
 from v4a_portal.api.app import create_api
 from v4a_portal.db import session_scope
 from v4a_portal.models import UploadedImage, User
@@ -52,7 +52,7 @@ def user() -> User:
 def refusals_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, User]]:
     url = f"sqlite:///{tmp_path_factory.mktemp('refusals') / 'v4a.db'}"
     use_database(url)
-    migrate.upgrade()
+    schema_migrations.upgrade()
     yield url, make_user(name="Rex")
     use_database("")
 

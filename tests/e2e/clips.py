@@ -18,7 +18,7 @@ import json, sys
 from v4a_portal.services import videos
 
 user, image, script, count, cancel, duration = (int(a) for a in sys.argv[1:7])
-ids = videos.request_clips(
+ids = videos.request(
     user, image, script or None, "Slow push-in on the product", "draft", duration,
     "720x1280", count,
 ).video_ids
@@ -54,7 +54,7 @@ ledger.apply(user_id=int(sys.argv[1]), delta=int(sys.argv[2]), kind="staff_adjus
 """
 
 
-def request_clips(
+def request(
     portal: Portal,
     user: int,
     image: int,

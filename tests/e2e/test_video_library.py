@@ -9,7 +9,7 @@ import uuid
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.clips import card, request_clips
+from tests.e2e.clips import card, request
 from tests.e2e.conftest import Portal, shot, sign_in
 from tests.e2e.media import make_photos
 
@@ -30,7 +30,7 @@ def test_videos_show_lineage_go_live_and_filter(page: Page, portal: Portal) -> N
     made = make_photos(portal, email, with_scripts=True)
     user, photo = made["user"], made["made"][0]
     first_script, script = photo["scripts"]
-    canceled, rendering = request_clips(portal, user, photo["image"], script, count=2, cancel=1)
+    canceled, rendering = request(portal, user, photo["image"], script, count=2, cancel=1)
 
     page.goto(f"{portal.url}/library?tab=videos")
     page.evaluate("window.__sameDocument = 'yes'")
@@ -82,7 +82,7 @@ def test_videos_page_on_the_server(page: Page, portal: Portal) -> None:
     user, image = made["user"], made["made"][0]["image"]
     ids: list[int] = []
     for count in (9, 9, 3):  # canceled while queued: refunded, so 50 credits are plenty
-        ids += request_clips(portal, user, image, count=count, cancel=count)
+        ids += request(portal, user, image, count=count, cancel=count)
 
     page.goto(f"{portal.url}/library?tab=videos")
     expect(page.locator("#pager-range")).to_have_text("1–20 of 21")

@@ -11,7 +11,7 @@ import uuid
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.clips import cancel_clips, grant, request_clips, wait_for_listeners
+from tests.e2e.clips import cancel_clips, grant, request, wait_for_listeners
 from tests.e2e.conftest import Portal, shot_at, sign_in
 from tests.e2e.media import make_photos
 
@@ -24,7 +24,7 @@ def test_channel_subscribed_while_any_tab_watches(page: Page, portal: Portal) ->
     made = make_photos(portal, email)
     user = made["user"]
     # Three long clips on one worker: active for the whole test (canceled at the end).
-    ids = request_clips(portal, user, made["made"][0]["image"], count=3, duration=12)
+    ids = request(portal, user, made["made"][0]["image"], count=3, duration=12)
     try:
         page.get_by_role("link", name="Studio").click()
         expect(page.locator("#studio-clips .clip-card")).to_have_count(3)
@@ -50,7 +50,7 @@ def test_channel_subscribed_while_any_tab_watches(page: Page, portal: Portal) ->
         # Three more clips, queued behind the rest: the last one starts only after both tabs
         # below show it waiting, so each tab sees it move live.
         grant(portal, user, 100)
-        more = request_clips(portal, user, made["made"][0]["image"], count=3, duration=12)
+        more = request(portal, user, made["made"][0]["image"], count=3, duration=12)
         ids += more
         page.reload()
         second = page.context.new_page()  # a second tab, same user: the same subscription

@@ -7,16 +7,17 @@ from tests.factories import funded_user
 from tests.jobs.conftest import Workers, generations
 from tests.videos import photo, refunds, until, video
 from v4a_portal.db import session_scope
-from v4a_portal.providers.draft_renderer import DraftRenderer, JobDir
-from v4a_portal.providers.video_provider import JobState
-from v4a_portal.services import ledger, storage, video_jobs, videos
+from v4a_portal.providers.draft_renderer import DraftRenderer, RenderDir
+from v4a_portal.providers.video_provider import GenerationState
+from v4a_portal.services import ledger, storage, videos
 from v4a_portal.services.redis_conn import get_redis
+from v4a_portal.services.videos import rq_jobs
 from v4a_portal.settings import get_settings
 
 
 def test_cancel_queued_and_running(sqlite_db: str, workers: Workers) -> None:
     user = funded_user(100)
-    running, queued = videos.request_clips(
+    running, queued = videos.request(
         user, photo(user), None, "p", "draft", 12, "720x1280", 2
     ).video_ids
     assert videos.cancel(user, queued).balance == 88  # before any worker: 12 back
@@ -28,10 +29,10 @@ def test_cancel_queued_and_running(sqlite_db: str, workers: Workers) -> None:
     assert videos.cancel(user, running).balance == 100
 
     renders = DraftRenderer(get_settings().data_dir / "renders")
-    assert renders.poll(provider_job_id).state is JobState.canceled
-    assert JobDir(renders.root / provider_job_id).canceled.exists()
+    assert renders.poll(provider_job_id).state is GenerationState.canceled
+    assert RenderDir(renders.root / provider_job_id).canceled.exists()
     # The job notices, stops and lets go of the clip; nothing is stored, nothing more paid.
-    until(lambda: not get_redis().exists(video_jobs.lease_key(running)), 10, "job stopped")
+    until(lambda: not get_redis().exists(rq_jobs.lease_key(running)), 10, "job stopped")
     for vid in (running, queued):
         row = video(vid)
         assert (row.status, row.file_path) == ("canceled", None)

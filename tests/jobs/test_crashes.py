@@ -15,13 +15,15 @@ from tests.factories import funded_user
 from tests.jobs.conftest import RedisServer, Workers, generations, running
 from tests.videos import photo, refunds, until, video
 from v4a_portal.db import session_scope
-from v4a_portal.providers.draft_renderer import JobDir
-from v4a_portal.services import ledger, video_jobs, videos
+from v4a_portal.models import FINAL_STATUSES
+from v4a_portal.providers.draft_renderer import RenderDir
+from v4a_portal.services import ledger, videos
+from v4a_portal.services.videos import rq_jobs
 from v4a_portal.settings import get_settings
 
 
 def _settled(video_ids: list[int]) -> bool:
-    return all(video(v).status in video_jobs.FINAL for v in video_ids)
+    return all(video(v).status in FINAL_STATUSES for v in video_ids)
 
 
 def _check_exactly_once(video_ids: list[int], expect: str = "completed") -> None:
@@ -38,7 +40,7 @@ def _check_exactly_once(video_ids: list[int], expect: str = "completed") -> None
 
 
 def _renderrunning(provider_job_id: str) -> bool:
-    job = JobDir(get_settings().data_dir / "renders" / provider_job_id)
+    job = RenderDir(get_settings().data_dir / "renders" / provider_job_id)
     return not job.video.exists() and not job.error.exists()
 
 
@@ -46,7 +48,7 @@ def _renderrunning(provider_job_id: str) -> bool:
 def test_worker_killed_mid_clip(db: str, request: pytest.FixtureRequest, workers: Workers) -> None:
     request.getfixturevalue(db)
     user = funded_user(100)
-    vid = videos.request_clips(user, photo(user), None, "p", "draft", 4, "720x1280", 1).video_ids[0]
+    vid = videos.request(user, photo(user), None, "p", "draft", 4, "720x1280", 1).video_ids[0]
     first = workers.start()
     until(lambda: video(vid).progress >= 10, 60, "first worker rendering")
     provider_job_id = video(vid).provider_job_id
@@ -59,7 +61,7 @@ def test_worker_killed_mid_clip(db: str, request: pytest.FixtureRequest, workers
 
     row = video(vid)
     assert (row.provider_job_id, row.attempts) == (provider_job_id, 2)
-    assert row.celery_task_id == video_jobs.job_id(vid, 2)
+    assert row.rq_job_id == rq_jobs.rq_job_id(vid, 2)
     _check_exactly_once([vid])
 
 
@@ -67,14 +69,14 @@ def test_machine_lost_mid_clip(sqlite_db: str, workers: Workers) -> None:
     """The worker and the render both die: the resumed job finds the render gone and fails
     the clip with one refund; it does not pay for another generation."""
     user = funded_user(100)
-    vid = videos.request_clips(user, photo(user), None, "p", "draft", 8, "720x1280", 1).video_ids[0]
+    vid = videos.request(user, photo(user), None, "p", "draft", 8, "720x1280", 1).video_ids[0]
     first = workers.start()
     until(lambda: video(vid).progress >= 10, 60, "first worker rendering")
     provider_job_id = video(vid).provider_job_id
     assert provider_job_id is not None
 
     first.kill()
-    render = JobDir(get_settings().data_dir / "renders" / provider_job_id)
+    render = RenderDir(get_settings().data_dir / "renders" / provider_job_id)
     os.killpg(int(render.pid.read_text()), signal.SIGKILL)
     workers.start()
     until(lambda: _settled([vid]), 60, "clip settled")
@@ -95,7 +97,7 @@ def test_redis_restarted_mid_batch(
     pg_db: str, private_redis: RedisServer, workers: Workers
 ) -> None:
     user = funded_user(100)
-    ids = videos.request_clips(user, photo(user), None, "p", "draft", 4, "720x1280", 2).video_ids
+    ids = videos.request(user, photo(user), None, "p", "draft", 4, "720x1280", 2).video_ids
     worker = workers.start()
     until(lambda: video(ids[0]).progress >= 20, 60, "first clip rendering")
 
@@ -105,7 +107,7 @@ def test_redis_restarted_mid_batch(
     until(lambda: _settled(ids), 90, "batch settled")
 
     assert worker.alive  # RQ's worker reconnects; our sweep re-enqueued what Redis lost
-    assert video(ids[1]).celery_task_id == video_jobs.job_id(ids[1], 2)  # was queued: lost
+    assert video(ids[1]).rq_job_id == rq_jobs.rq_job_id(ids[1], 2)  # was queued: lost
     _check_exactly_once(ids)
 
 

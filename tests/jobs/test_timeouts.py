@@ -13,7 +13,7 @@ from tests.factories import funded_user
 from tests.jobs.conftest import Workers, generations, running
 from tests.videos import photo, refunds, until, video
 from v4a_portal.db import session_scope
-from v4a_portal.providers.draft_renderer import JobDir
+from v4a_portal.providers.draft_renderer import RenderDir
 from v4a_portal.services import ledger, videos
 from v4a_portal.services.redis_conn import get_redis
 from v4a_portal.settings import get_settings
@@ -21,14 +21,14 @@ from v4a_portal.settings import get_settings
 
 def test_timed_out_clip_is_retried_then_failed_once(sqlite_db: str, workers: Workers) -> None:
     user = funded_user(100)
-    vid = videos.request_clips(user, photo(user), None, "p", "draft", 4, "720x1280", 1).video_ids[0]
-    job = Job.fetch(video(vid).celery_task_id or "", connection=get_redis())
+    vid = videos.request(user, photo(user), None, "p", "draft", 4, "720x1280", 1).video_ids[0]
+    job = Job.fetch(video(vid).rq_job_id or "", connection=get_redis())
     job.timeout, job.retries_left, job.retry_intervals = 2, 1, [1]  # two tries of 2 s
     job.save()
 
     worker = workers.start()
     until(lambda: video(vid).provider_job_id is not None, 60, "render submitted")
-    render = JobDir(get_settings().data_dir / "renders" / (video(vid).provider_job_id or ""))
+    render = RenderDir(get_settings().data_dir / "renders" / (video(vid).provider_job_id or ""))
     until(render.pid.exists, 10, "render started")
     pid = int(render.pid.read_text())
     os.killpg(pid, signal.SIGSTOP)  # a generation that hangs: never done, never failed

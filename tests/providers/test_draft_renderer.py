@@ -18,13 +18,13 @@ from PIL import Image, ImageChops, ImageStat
 
 from tests.mp4 import probe
 from tests.samples import jpeg, picture
-from v4a_portal.providers.draft_frames import Clip
-from v4a_portal.providers.draft_renderer import DraftRenderer, JobDir
+from v4a_portal.providers.draft_frames import DraftFrames
+from v4a_portal.providers.draft_renderer import DraftRenderer, RenderDir
 from v4a_portal.providers.video_provider import (
     Caption,
-    ClipSpec,
-    JobState,
-    JobStatus,
+    GenerationSpec,
+    GenerationState,
+    GenerationStatus,
     PermanentProviderError,
 )
 from v4a_portal.settings import ROOT
@@ -32,7 +32,7 @@ from v4a_portal.settings import ROOT
 CAPTIONS = (Caption(0.0, 2.0, "Fresh every day"), Caption(2.0, 3.0, "Order yours today"))
 
 
-def _spec(size: str = "720x1280", duration: int = 4, **kw: object) -> ClipSpec:
+def _spec(size: str = "720x1280", duration: int = 4, **kw: object) -> GenerationSpec:
     fields: dict[str, object] = {
         "model": "draft",
         "prompt": "Slow push-in",
@@ -43,10 +43,12 @@ def _spec(size: str = "720x1280", duration: int = 4, **kw: object) -> ClipSpec:
         "captions": CAPTIONS,
     }
     fields.update(kw)
-    return ClipSpec(**fields)  # type: ignore[arg-type]
+    return GenerationSpec(**fields)  # type: ignore[arg-type]
 
 
-def _until_done(renderer: DraftRenderer, job_id: str, timeout: float = 60) -> list[JobStatus]:
+def _until_done(
+    renderer: DraftRenderer, job_id: str, timeout: float = 60
+) -> list[GenerationStatus]:
     deadline = time.monotonic() + timeout
     seen = [renderer.poll(job_id)]
     while not seen[-1].done:
@@ -86,7 +88,7 @@ def test_portrait_clip_is_h264_with_real_progress_and_timed_captions(tmp_path: P
     job_id = renderer.submit(_spec())
     seen = _until_done(renderer, job_id)
 
-    assert seen[-1].state is JobState.succeeded
+    assert seen[-1].state is GenerationState.succeeded
     progress = [s.progress for s in seen]
     assert progress == sorted(progress) and progress[-1] == 100
     assert len({p for p in progress if 0 < p < 100}) >= 3  # moves as frames are encoded
@@ -104,8 +106,10 @@ def test_portrait_clip_is_h264_with_real_progress_and_timed_captions(tmp_path: P
 
     # The encoded frames against the same frames drawn without captions: they differ where
     # a caption is shown, while it is shown, and nowhere else.
-    seed = json.loads(JobDir(tmp_path / "renders" / job_id).spec.read_text())["seed"]
-    bare = Clip(Image.open(JobDir(tmp_path / "renders" / job_id).photo), 720, 1280, 4, 24, (), seed)
+    seed = json.loads(RenderDir(tmp_path / "renders" / job_id).spec.read_text())["seed"]
+    bare = DraftFrames(
+        Image.open(RenderDir(tmp_path / "renders" / job_id).photo), 720, 1280, 4, 24, (), seed
+    )
     caption_box, sky = (100, 820, 620, 980), (100, 300, 620, 600)
     at_1s, at_3_5s = _frames(out, 24, 84)
     assert _difference(at_1s, bare.frame(24), caption_box) > 25
@@ -115,8 +119,8 @@ def test_portrait_clip_is_h264_with_real_progress_and_timed_captions(tmp_path: P
 
 def test_captions_are_drawn_and_fade() -> None:
     photo = picture((800, 600))
-    plain = Clip(photo, 720, 1280, 4, 24, ())
-    captioned = Clip(photo, 720, 1280, 4, 24, CAPTIONS)
+    plain = DraftFrames(photo, 720, 1280, 4, 24, ())
+    captioned = DraftFrames(photo, 720, 1280, 4, 24, CAPTIONS)
     box = (100, 820, 620, 980)
     fading_in = _difference(captioned.frame(1), plain.frame(1), box)
     shown = _difference(captioned.frame(24), plain.frame(24), box)
@@ -128,7 +132,7 @@ def test_captions_are_drawn_and_fade() -> None:
 
 
 def test_the_camera_moves(tmp_path: Path) -> None:
-    clip = Clip(picture((800, 600)), 720, 1280, 4, 24, ())
+    clip = DraftFrames(picture((800, 600)), 720, 1280, 4, 24, ())
     first, last = clip.frame(0), clip.frame(95)
     assert first.size == last.size == (720, 1280)
     assert _difference(first, last, (0, 0, 720, 1280)) > 1
@@ -137,16 +141,16 @@ def test_the_camera_moves(tmp_path: Path) -> None:
 def test_cancel_kills_the_render(tmp_path: Path) -> None:
     renderer = DraftRenderer(tmp_path / "renders")
     job_id = renderer.submit(_spec(duration=12))
-    job = JobDir(tmp_path / "renders" / job_id)
+    job = RenderDir(tmp_path / "renders" / job_id)
     _until(lambda: renderer.poll(job_id).progress > 0)
     pid = int(job.pid.read_text())
 
     assert renderer.cancel(job_id) is True
-    assert renderer.poll(job_id).state is JobState.canceled
+    assert renderer.poll(job_id).state is GenerationState.canceled
     _until(lambda: not _process_exists(pid), timeout=5)
     time.sleep(0.3)
     assert not job.video.exists()
-    assert renderer.poll(job_id).state is JobState.canceled
+    assert renderer.poll(job_id).state is GenerationState.canceled
     assert renderer.cancel(job_id) is False
     with pytest.raises(PermanentProviderError) as caught:
         renderer.download(job_id, tmp_path / "clip.mp4")
@@ -161,8 +165,8 @@ def test_render_outlives_the_process_that_submitted_it(tmp_path: Path) -> None:
         "from pathlib import Path\n"
         "from tests.samples import jpeg\n"
         "from v4a_portal.providers.draft_renderer import DraftRenderer\n"
-        "from v4a_portal.providers.video_provider import ClipSpec\n"
-        f"job = DraftRenderer(Path({str(renders)!r})).submit(ClipSpec({spec_args}))\n"
+        "from v4a_portal.providers.video_provider import GenerationSpec\n"
+        f"job = DraftRenderer(Path({str(renders)!r})).submit(GenerationSpec({spec_args}))\n"
         "print(job, flush=True)\n"
         "time.sleep(60)\n"
     )
@@ -176,7 +180,7 @@ def test_render_outlives_the_process_that_submitted_it(tmp_path: Path) -> None:
 
     renderer = DraftRenderer(renders)  # a new worker resuming by job id
     seen = _until_done(renderer, job_id)
-    assert seen[-1].state is JobState.succeeded
+    assert seen[-1].state is GenerationState.succeeded
     renderer.download(job_id, tmp_path / "clip.mp4")
     info = probe(tmp_path / "clip.mp4")  # landscape, too
     assert (info.codec, info.width, info.height, info.frames) == ("h264", 1280, 720, 96)
@@ -186,11 +190,11 @@ def test_render_outlives_the_process_that_submitted_it(tmp_path: Path) -> None:
 def test_a_render_that_dies_is_reported_lost(tmp_path: Path) -> None:
     renderer = DraftRenderer(tmp_path / "renders")
     job_id = renderer.submit(_spec(duration=12))
-    job = JobDir(tmp_path / "renders" / job_id)
+    job = RenderDir(tmp_path / "renders" / job_id)
     _until(lambda: renderer.poll(job_id).progress > 0)
     os.killpg(int(job.pid.read_text()), signal.SIGKILL)
     status = _until_done(renderer, job_id, timeout=10)[-1]
-    assert (status.state, status.error_code) == (JobState.failed, "render_lost")
+    assert (status.state, status.error_code) == (GenerationState.failed, "render_lost")
     assert status.error_message
 
 
@@ -198,7 +202,7 @@ def test_unreadable_photo_fails_with_a_clear_code(tmp_path: Path) -> None:
     renderer = DraftRenderer(tmp_path / "renders")
     job_id = renderer.submit(_spec(image_bytes=b"not an image"))
     status = _until_done(renderer, job_id)[-1]
-    assert (status.state, status.error_code) == (JobState.failed, "bad_image")
+    assert (status.state, status.error_code) == (GenerationState.failed, "bad_image")
 
 
 def test_bad_requests_and_unknown_jobs(tmp_path: Path) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from PIL import Image
 
 from tests.samples import encode
-from v4a_portal.providers import script_format
 from v4a_portal.providers.local_writer import LocalWriter, dominant_colours
 from v4a_portal.providers.script_writer import Brief
+from v4a_portal.services.scripts import text_format
 
 
 def _photo(colour: str) -> bytes:
@@ -53,7 +53,7 @@ def test_inputs_shape_the_script() -> None:
 
 def test_text_form_round_trips_and_rejects_broken_text() -> None:
     script = LocalWriter().write(_brief(_photo("orange")))
-    text = script_format.render(script)
-    assert script_format.parse(text) == script
-    assert script_format.parse("just some words") is None
-    assert script_format.parse(text.replace("CTA:", "Call:")) is None
+    text = text_format.render(script)
+    assert text_format.parse(text) == script
+    assert text_format.parse("just some words") is None
+    assert text_format.parse(text.replace("CTA:", "Call:")) is None

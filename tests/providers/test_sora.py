@@ -17,14 +17,16 @@ from tests.mp4 import probe
 from tests.samples import jpeg
 from v4a_portal.providers.sora import SoraProvider
 from v4a_portal.providers.video_provider import (
-    ClipSpec,
-    JobState,
-    JobStatus,
+    GenerationSpec,
+    GenerationState,
+    GenerationStatus,
     PermanentProviderError,
     TransientProviderError,
 )
 
-SPEC = ClipSpec("sora-2", "Slow push-in on the mug", 4, "720x1280", jpeg((640, 480)), "image/jpeg")
+SPEC = GenerationSpec(
+    "sora-2", "Slow push-in on the mug", 4, "720x1280", jpeg((640, 480)), "image/jpeg"
+)
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +55,7 @@ def _sora(emulator: SoraEmulator, **kw: object) -> SoraProvider:
     return SoraProvider(**options)  # type: ignore[arg-type]
 
 
-def _until_done(sora: SoraProvider, job_id: str) -> list[JobStatus]:
+def _until_done(sora: SoraProvider, job_id: str) -> list[GenerationStatus]:
     seen = [sora.poll(job_id)]
     while not seen[-1].done:
         seen.append(sora.poll(job_id))
@@ -69,10 +71,10 @@ def test_image_to_video_end_to_end(emulator: SoraEmulator, tmp_path: Path) -> No
         sora.download(job_id, tmp_path / "clip.mp4")
 
     assert [s.state for s in seen] == [
-        JobState.queued,
-        JobState.running,
-        JobState.running,
-        JobState.succeeded,
+        GenerationState.queued,
+        GenerationState.running,
+        GenerationState.running,
+        GenerationState.succeeded,
     ]
     progress = [s.progress for s in seen]
     assert progress == sorted(progress) and progress[0] < progress[1] < progress[2] < 100
@@ -100,7 +102,7 @@ def test_image_to_video_end_to_end(emulator: SoraEmulator, tmp_path: Path) -> No
 def test_every_photo_is_fitted_to_the_requested_size(
     emulator: SoraEmulator, model: str, size: str, seconds: int
 ) -> None:
-    spec = ClipSpec(model, "Orbit", seconds, size, jpeg((300, 500)), "image/jpeg")
+    spec = GenerationSpec(model, "Orbit", seconds, size, jpeg((300, 500)), "image/jpeg")
     _sora(emulator).submit(spec)
     upload = emulator.uploads[0]
     assert "x".join(map(str, upload["image_size"])) == size
@@ -108,7 +110,7 @@ def test_every_photo_is_fitted_to_the_requested_size(
 
 
 def test_unsupported_combination_is_refused_before_paying(emulator: SoraEmulator) -> None:
-    spec = ClipSpec("sora-2", "x", 4, "1024x1792", jpeg(), "image/jpeg")
+    spec = GenerationSpec("sora-2", "x", 4, "1024x1792", jpeg(), "image/jpeg")
     with pytest.raises(PermanentProviderError) as caught:
         _sora(emulator).submit(spec)
     assert caught.value.code == "unsupported_request"
@@ -162,7 +164,7 @@ def test_failed_generation(emulator: SoraEmulator, tmp_path: Path) -> None:
     sora = _sora(emulator)
     job_id = sora.submit(SPEC)
     final = _until_done(sora, job_id)[-1]
-    assert (final.state, final.error_code) == (JobState.failed, "generation_failed")
+    assert (final.state, final.error_code) == (GenerationState.failed, "generation_failed")
     with pytest.raises(PermanentProviderError) as caught:
         sora.download(job_id, tmp_path / "clip.mp4")
     assert caught.value.code == "generation_failed"
@@ -172,7 +174,7 @@ def test_moderation_block_is_safety_blocked(emulator: SoraEmulator) -> None:
     emulator.script("moderation")
     sora = _sora(emulator)
     final = _until_done(sora, sora.submit(SPEC))[-1]
-    assert (final.state, final.error_code) == (JobState.failed, "safety_blocked")
+    assert (final.state, final.error_code) == (GenerationState.failed, "safety_blocked")
     assert final.error_message
 
 
@@ -200,7 +202,7 @@ def test_retrieve_errors_are_retried_by_the_sdk_then_transient(emulator: SoraEmu
     sora = _sora(emulator)
     job_id = sora.submit(SPEC)
     emulator.fault("retrieve", 500)
-    assert sora.poll(job_id).state is JobState.queued
+    assert sora.poll(job_id).state is GenerationState.queued
     emulator.fault("retrieve", 429, times=3)
     with pytest.raises(TransientProviderError) as caught:
         sora.poll(job_id)
@@ -238,7 +240,7 @@ def test_progress_by_time(tmp_path: Path) -> None:
         while not seen[-1].done:
             time.sleep(0.1)
             seen.append(sora.poll(job_id))
-        assert seen[-1].state is JobState.succeeded
+        assert seen[-1].state is GenerationState.succeeded
         assert len({s.progress for s in seen}) >= 3
     finally:
         emulator.stop()

@@ -17,14 +17,14 @@ from tests.mp4 import probe
 from tests.samples import jpeg
 from v4a_portal.providers.veo import VeoProvider, estimate_progress
 from v4a_portal.providers.video_provider import (
-    ClipSpec,
-    JobState,
-    JobStatus,
+    GenerationSpec,
+    GenerationState,
+    GenerationStatus,
     PermanentProviderError,
     TransientProviderError,
 )
 
-SPEC = ClipSpec(
+SPEC = GenerationSpec(
     "veo-3.1-fast-generate-001",
     "Slow push-in on the mug",
     4,
@@ -62,7 +62,7 @@ def _veo(emulator: VeoEmulator, **kw: object) -> VeoProvider:
     return VeoProvider(**options)  # type: ignore[arg-type]
 
 
-def _until_done(veo: VeoProvider, job_id: str) -> list[JobStatus]:
+def _until_done(veo: VeoProvider, job_id: str) -> list[GenerationStatus]:
     seen = [veo.poll(job_id)]
     while not seen[-1].done:
         time.sleep(0.02)
@@ -78,7 +78,11 @@ def test_image_to_video_end_to_end(emulator: VeoEmulator, tmp_path: Path) -> Non
     assert abs(float(stamp) - time.time()) < 5
 
     seen = _until_done(veo, job_id)
-    assert [s.state for s in seen] == [JobState.running, JobState.running, JobState.succeeded]
+    assert [s.state for s in seen] == [
+        GenerationState.running,
+        GenerationState.running,
+        GenerationState.succeeded,
+    ]
     progress = [s.progress for s in seen]
     assert progress == sorted(progress) and progress[-1] == 100
 
@@ -102,7 +106,7 @@ def test_image_to_video_end_to_end(emulator: VeoEmulator, tmp_path: Path) -> Non
 
 
 def test_landscape_1080p(emulator: VeoEmulator) -> None:
-    spec = ClipSpec("veo-3.1-generate-001", "Orbit", 8, "1920x1080", jpeg(), "image/jpeg")
+    spec = GenerationSpec("veo-3.1-generate-001", "Orbit", 8, "1920x1080", jpeg(), "image/jpeg")
     _veo(emulator).submit(spec)
     params = emulator.submissions[0]["parameters"]
     assert (params["aspectRatio"], params["resolution"], params["durationSeconds"]) == (
@@ -115,7 +119,7 @@ def test_landscape_1080p(emulator: VeoEmulator) -> None:
 def test_another_process_resumes_by_job_id(emulator: VeoEmulator, tmp_path: Path) -> None:
     job_id = _veo(emulator).submit(SPEC)
     fresh = _veo(emulator)  # as a retried job in a new worker would
-    assert _until_done(fresh, job_id)[-1].state is JobState.succeeded
+    assert _until_done(fresh, job_id)[-1].state is GenerationState.succeeded
     fresh.download(job_id, tmp_path / "clip.mp4")
     assert emulator.generations == 1
 
@@ -130,7 +134,7 @@ def test_progress_is_estimated_from_elapsed_time(emulator: VeoEmulator) -> None:
     time.sleep(0.4)
     third = veo.poll(job_id)
     assert 0 < first < second < third.progress < 100
-    assert third.state is JobState.running
+    assert third.state is GenerationState.running
     curve = [estimate_progress(t, 60) for t in range(0, 600, 5)]
     assert curve == sorted(curve) and curve[0] >= 1 and 95 <= curve[-1] <= 99
 
@@ -140,7 +144,7 @@ def test_failed_generation(emulator: VeoEmulator, tmp_path: Path) -> None:
     veo = _veo(emulator)
     job_id = veo.submit(SPEC)
     final = _until_done(veo, job_id)[-1]
-    assert (final.state, final.error_code) == (JobState.failed, "generation_failed")
+    assert (final.state, final.error_code) == (GenerationState.failed, "generation_failed")
     with pytest.raises(PermanentProviderError) as caught:
         veo.download(job_id, tmp_path / "clip.mp4")
     assert caught.value.code == "generation_failed"
@@ -153,7 +157,7 @@ def test_safety_filtered_result_is_a_clear_permanent_failure(
     veo = _veo(emulator)
     job_id = veo.submit(SPEC)
     final = _until_done(veo, job_id)[-1]
-    assert (final.state, final.error_code) == (JobState.failed, "safety_blocked")
+    assert (final.state, final.error_code) == (GenerationState.failed, "safety_blocked")
     assert "safety" in (final.error_message or "")
     with pytest.raises(PermanentProviderError) as caught:
         veo.download(job_id, tmp_path / "clip.mp4")
@@ -191,7 +195,7 @@ def test_poll_errors_are_retried_by_the_sdk_then_transient(emulator: VeoEmulator
     veo = _veo(emulator)
     job_id = veo.submit(SPEC)
     emulator.fault("poll", 503)
-    assert veo.poll(job_id).state is JobState.running  # one retry hid it
+    assert veo.poll(job_id).state is GenerationState.running  # one retry hid it
     emulator.fault("poll", 429, times=3)
     with pytest.raises(TransientProviderError):
         veo.poll(job_id)
@@ -232,7 +236,7 @@ def test_video_written_to_a_bucket_is_streamed_from_gcs(
         veo = _veo(emulator, output_gcs_uri=f"gs://{gcs.bucket}/veo")
         job_id = veo.submit(SPEC)
         assert emulator.submissions[0]["parameters"]["storageUri"] == f"gs://{gcs.bucket}/veo"
-        assert veo.poll(job_id).state is JobState.succeeded
+        assert veo.poll(job_id).state is GenerationState.succeeded
         veo.download(job_id, tmp_path / "clip.mp4")
         assert probe(tmp_path / "clip.mp4").codec == "h264"
     finally:

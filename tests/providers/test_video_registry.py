@@ -11,8 +11,8 @@ from tests.samples import jpeg
 from v4a_portal.providers.draft_renderer import DraftRenderer
 from v4a_portal.providers.sora import SoraProvider
 from v4a_portal.providers.veo import VeoProvider
-from v4a_portal.providers.video_provider import ClipSpec, PermanentProviderError
-from v4a_portal.providers.video_registry import provider_for
+from v4a_portal.providers.video_provider import GenerationSpec, PermanentProviderError
+from v4a_portal.providers.video_registry import provider_named
 from v4a_portal.services import catalog
 from v4a_portal.settings import Settings
 
@@ -25,7 +25,10 @@ def test_every_enabled_model_gets_its_provider(tmp_path: Path) -> None:
     settings = _settings(
         tmp_path, GOOGLE_CLOUD_PROJECT="p", V4A_SORA_BASE_URL="http://127.0.0.1:9/v1"
     )
-    kinds = {model.id: type(provider_for(model, settings)) for model in catalog.models(settings)}
+    kinds = {
+        model.id: type(provider_named(model.provider, settings))
+        for model in catalog.models(settings)
+    }
     assert kinds == {
         "draft": DraftRenderer,
         "veo-3.1-fast-generate-001": VeoProvider,
@@ -38,16 +41,16 @@ def test_every_enabled_model_gets_its_provider(tmp_path: Path) -> None:
 def test_default_configuration_offers_only_the_draft_renderer(tmp_path: Path) -> None:
     settings = _settings(tmp_path)
     [draft] = catalog.models(settings)
-    provider = provider_for(draft, settings)
+    provider = provider_named(draft.provider, settings)
     assert isinstance(provider, DraftRenderer)
     assert provider.root == tmp_path / "renders"
 
 
 def test_instances_are_reused_per_configuration(tmp_path: Path) -> None:
     draft = catalog.models(_settings(tmp_path))[0]
-    first = provider_for(draft, _settings(tmp_path))
-    assert provider_for(draft, _settings(tmp_path)) is first
-    assert provider_for(draft, _settings(tmp_path / "other")) is not first
+    first = provider_named(draft.provider, _settings(tmp_path))
+    assert provider_named(draft.provider, _settings(tmp_path)) is first
+    assert provider_named(draft.provider, _settings(tmp_path / "other")) is not first
 
 
 def _model(provider: str) -> catalog.VideoModel:
@@ -61,13 +64,13 @@ def test_live_provider_without_configuration_is_a_clear_error(
     tmp_path: Path, provider: str
 ) -> None:
     with pytest.raises(PermanentProviderError) as caught:
-        provider_for(_model(provider), _settings(tmp_path))
+        provider_named(_model(provider).provider, _settings(tmp_path))
     assert caught.value.code == "provider_not_configured"
 
 
 def test_unknown_provider(tmp_path: Path) -> None:
     with pytest.raises(PermanentProviderError) as caught:
-        provider_for(_model("runway"), _settings(tmp_path))
+        provider_named(_model("runway").provider, _settings(tmp_path))
     assert caught.value.code == "unknown_provider"
 
 
@@ -83,8 +86,8 @@ def test_veo_settings_reach_the_sdk(tmp_path: Path) -> None:
             V4A_VEO_AUDIO="false",
         )
         model = catalog.get("veo-3.1-fast-generate-001", settings)
-        spec = ClipSpec(model.id, "p", 4, "1280x720", jpeg(), "image/jpeg")
-        job_id = provider_for(model, settings).submit(spec)
+        spec = GenerationSpec(model.id, "p", 4, "1280x720", jpeg(), "image/jpeg")
+        job_id = provider_named(model.provider, settings).submit(spec)
         assert job_id.startswith(
             "projects/acme-ads/locations/europe-west4/publishers/google/"
             "models/veo-3.1-fast-generate-001/operations/"

@@ -20,9 +20,9 @@ from tests.samples import jpeg
 from v4a_portal.db import session_scope
 from v4a_portal.models import CreditLedger, GeneratedScript, LedgerKind, utcnow
 from v4a_portal.providers.local_writer import LocalWriter
-from v4a_portal.providers.script_format import AdScript
-from v4a_portal.providers.script_writer import Brief
-from v4a_portal.services import images, ledger, script_sweep, scripts
+from v4a_portal.providers.script_writer import AdScript, Brief
+from v4a_portal.services import images, ledger, scripts
+from v4a_portal.services.scripts import sweep as script_sweep
 from v4a_portal.settings import get_settings
 
 ROUNDS = 20

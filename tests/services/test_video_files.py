@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from tests.mp4 import sample_mp4
-from v4a_portal.services import video_files
+from v4a_portal.services.videos import files as video_files
 
 
 def _file(tmp_path: Path, data: bytes, name: str = "clip.mp4") -> Path:

@@ -17,8 +17,10 @@ from tests.factories import funded_user
 from tests.videos import SCRIPT, photo, refunds, script, video
 from v4a_portal.db import session_scope
 from v4a_portal.models import CreditLedger, Video, VideoStatus
-from v4a_portal.services import ledger, video_jobs, video_sweep, videos
+from v4a_portal.services import ledger, videos
 from v4a_portal.services.errors import Conflict, InsufficientCredits, InvalidInput, NotFound
+from v4a_portal.services.videos import rq_jobs, transitions
+from v4a_portal.services.videos import sweep as video_sweep
 
 
 def _balance(user_id: int) -> int:
@@ -41,7 +43,7 @@ def test_request_debits_once_creates_rows_then_enqueues(any_db: str, redis_conn:
     image = photo(user)
     sid = script(user, image)
 
-    result = videos.request_clips(user, image, sid, None, "draft", 4, "720x1280", 3)
+    result = videos.request(user, image, sid, None, "draft", 4, "720x1280", 3)
 
     assert (result.credits_used, result.balance) == (12, 88)
     rows = [video(v) for v in result.video_ids]
@@ -49,7 +51,7 @@ def test_request_debits_once_creates_rows_then_enqueues(any_db: str, redis_conn:
         ("pending", 4, "draft", "720x1280", result.batch_id)
     }
     assert {r.prompt for r in rows} == {SCRIPT.video_prompt}
-    jobs = [Job.fetch(r.celery_task_id or "", connection=redis_conn) for r in rows]
+    jobs = [Job.fetch(r.rq_job_id or "", connection=redis_conn) for r in rows]
     assert [(j.id, j.args) for j in jobs] == [(f"video-{v}-1", (v,)) for v in result.video_ids]
     # The draft model's timeout, and retries for transient errors.
     assert {(j.origin, j.timeout, j.retries_left) for j in jobs} == {("videos", 300, 3)}
@@ -78,7 +80,7 @@ def test_unsupported_combinations_are_refused_before_any_debit(
     user = funded_user(100)
     image = photo(user)
     with pytest.raises(InvalidInput, match=words):
-        videos.request_clips(user, image, None, "a prompt", model, duration, size, count)
+        videos.request(user, image, None, "a prompt", model, duration, size, count)
     assert _balance(user) == 100 and _count_videos() == 0
 
 
@@ -87,15 +89,15 @@ def test_photo_script_and_prompt_rules(sqlite_db: str, redis_conn: Redis) -> Non
     image, others_image = photo(owner), photo(other)
     others_script = script(other, others_image)
     with pytest.raises(NotFound):
-        videos.request_clips(owner, others_image, None, "p", "draft", 4, "720x1280", 1)
+        videos.request(owner, others_image, None, "p", "draft", 4, "720x1280", 1)
     with pytest.raises(NotFound):
-        videos.request_clips(owner, image, others_script, None, "draft", 4, "720x1280", 1)
+        videos.request(owner, image, others_script, None, "draft", 4, "720x1280", 1)
     with pytest.raises(InvalidInput, match="script or write a prompt"):
-        videos.request_clips(owner, image, None, "  ", "draft", 4, "720x1280", 1)
+        videos.request(owner, image, None, "  ", "draft", 4, "720x1280", 1)
     assert _balance(owner) == 100 and _count_videos() == 0
     # A prompt of one's own wins over the script's.
     mine = script(owner, image)
-    result = videos.request_clips(owner, image, mine, "My own words", "draft", 4, "720x1280", 1)
+    result = videos.request(owner, image, mine, "My own words", "draft", 4, "720x1280", 1)
     assert video(result.video_ids[0]).prompt == "My own words"
 
 
@@ -103,7 +105,7 @@ def test_short_balance_creates_nothing(any_db: str, redis_conn: Redis) -> None:
     user = funded_user(11)
     image = photo(user)
     with pytest.raises(InsufficientCredits):
-        videos.request_clips(user, image, None, "p", "draft", 4, "720x1280", 3)
+        videos.request(user, image, None, "p", "draft", 4, "720x1280", 3)
     assert _balance(user) == 11 and _count_videos() == 0
     assert Queue("videos", connection=redis_conn).count == 0
 
@@ -114,14 +116,14 @@ def test_enqueue_lost_with_redis_is_repaired_by_the_sweep(
     user = funded_user(100)
     image = photo(user)
     with settings_env(REDIS_URL="redis://127.0.0.1:1/0"):  # nothing listens there
-        result = videos.request_clips(user, image, None, "p", "draft", 4, "720x1280", 2)
+        result = videos.request(user, image, None, "p", "draft", 4, "720x1280", 2)
     assert result.balance == 92
     assert Queue("videos", connection=redis_conn).count == 0
 
     report = video_sweep.sweep(now=video(result.video_ids[0]).created_at + timedelta(minutes=5))
 
     assert report.requeued == result.video_ids
-    ids = [video(v).celery_task_id for v in result.video_ids]
+    ids = [video(v).rq_job_id for v in result.video_ids]
     assert ids == [f"video-{v}-2" for v in result.video_ids]
     assert Queue("videos", connection=redis_conn).job_ids == ids
     # Queued jobs are alive: a second sweep leaves them alone.
@@ -131,11 +133,11 @@ def test_enqueue_lost_with_redis_is_repaired_by_the_sweep(
 def test_sweep_tells_live_jobs_from_orphans(sqlite_db: str, redis_conn: Redis) -> None:
     user = funded_user(100)
     image = photo(user)
-    leased, queued, finished, missing = videos.request_clips(
+    leased, queued, finished, missing = videos.request(
         user, image, None, "p", "draft", 4, "720x1280", 4
     ).video_ids
     later = video(leased).created_at + timedelta(minutes=5)
-    redis_conn.set(video_jobs.lease_key(leased), "someone", ex=30)
+    redis_conn.set(rq_jobs.lease_key(leased), "someone", ex=30)
     Job.fetch(f"video-{leased}-1", connection=redis_conn).delete()
     # As if its job ran and returned while the row stayed active.
     Job.fetch(f"video-{finished}-1", connection=redis_conn).set_status(JobStatus.FINISHED)
@@ -144,9 +146,9 @@ def test_sweep_tells_live_jobs_from_orphans(sqlite_db: str, redis_conn: Redis) -
     report = video_sweep.sweep(now=later)
 
     assert sorted(report.requeued) == sorted([finished, missing])
-    assert video(leased).celery_task_id == f"video-{leased}-1"
-    assert video(queued).celery_task_id == f"video-{queued}-1"
-    assert video(missing).celery_task_id == f"video-{missing}-2"
+    assert video(leased).rq_job_id == f"video-{leased}-1"
+    assert video(queued).rq_job_id == f"video-{queued}-1"
+    assert video(missing).rq_job_id == f"video-{missing}-2"
 
 
 def test_overdue_clip_fails_with_one_refund_whatever_runs_after(
@@ -154,7 +156,7 @@ def test_overdue_clip_fails_with_one_refund_whatever_runs_after(
 ) -> None:
     user = funded_user(100)
     image = photo(user)
-    vid = videos.request_clips(user, image, None, "p", "draft", 8, "1280x720", 1).video_ids[0]
+    vid = videos.request(user, image, None, "p", "draft", 8, "1280x720", 1).video_ids[0]
     overdue = video_sweep.deadline(video(vid)) + timedelta(seconds=1)
 
     first = video_sweep.sweep(now=overdue)
@@ -169,7 +171,7 @@ def test_overdue_clip_fails_with_one_refund_whatever_runs_after(
     )
     assert len(refunds(vid)) == 1 and _balance(user) == 100
     # The job that finally runs finds nothing to do; a cancel is refused.
-    assert video_jobs.start(vid, f"video-{vid}-1") is None
+    assert transitions.start(vid, f"video-{vid}-1") is None
     with pytest.raises(Conflict):
         videos.cancel(user, vid)
     _clean()
@@ -178,7 +180,7 @@ def test_overdue_clip_fails_with_one_refund_whatever_runs_after(
 def test_cancel_queued_refunds_once_and_only_for_the_owner(any_db: str, redis_conn: Redis) -> None:
     owner, other = funded_user(100), funded_user(100)
     image = photo(owner)
-    vid = videos.request_clips(owner, image, None, "p", "draft", 4, "720x1280", 1).video_ids[0]
+    vid = videos.request(owner, image, None, "p", "draft", 4, "720x1280", 1).video_ids[0]
 
     with pytest.raises(NotFound):
         videos.cancel(other, vid)
@@ -187,7 +189,7 @@ def test_cancel_queued_refunds_once_and_only_for_the_owner(any_db: str, redis_co
     with pytest.raises(Conflict):
         videos.cancel(owner, vid)
     assert len(refunds(vid)) == 1 and _balance(owner) == 100
-    assert video_jobs.start(vid, f"video-{vid}-1") is None  # the queued job then does nothing
+    assert transitions.start(vid, f"video-{vid}-1") is None  # the queued job then does nothing
     _clean()
 
 
@@ -196,20 +198,20 @@ def test_racing_endings_leave_one_final_state_and_at_most_one_refund(
 ) -> None:
     user = funded_user(1000)
     image = photo(user)
-    ids = videos.request_clips(user, image, None, "p", "draft", 4, "720x1280", 9).video_ids
+    ids = videos.request(user, image, None, "p", "draft", 4, "720x1280", 9).video_ids
     for vid in ids:
-        video_jobs.start(vid, f"video-{vid}-1")
+        transitions.start(vid, f"video-{vid}-1")
     barrier = threading.Barrier(4)
     wins: list[tuple[int, str]] = []
 
     def end(vid: int, how: str) -> None:
         barrier.wait()
         if how == "complete":
-            won = video_jobs.complete(vid, f"videos/{user}/x{vid}.mp4")
+            won = transitions.complete(vid, f"videos/{user}/x{vid}.mp4")
         elif how == "cancel":
-            won = video_jobs.finish(vid, VideoStatus.canceled, "c", "m", user_id=user) is not None
+            won = transitions.finish(vid, VideoStatus.canceled, "c", "m", user_id=user) is not None
         else:
-            won = video_jobs.fail(vid, how, "m") is not None
+            won = transitions.fail(vid, how, "m") is not None
         if won:
             wins.append((vid, how))
 
@@ -237,9 +239,9 @@ def test_list_filters_and_pages_newest_first(sqlite_db: str, redis_conn: Redis) 
     user, other = funded_user(1000), funded_user(1000)
     image, second_image = photo(user), photo(user, (400, 300))
     sid = script(user, image)
-    first = videos.request_clips(user, image, sid, None, "draft", 4, "720x1280", 3)
-    second = videos.request_clips(user, second_image, None, "p", "draft", 4, "720x1280", 2)
-    videos.request_clips(other, photo(other), None, "p", "draft", 4, "720x1280", 1)
+    first = videos.request(user, image, sid, None, "draft", 4, "720x1280", 3)
+    second = videos.request(user, second_image, None, "p", "draft", 4, "720x1280", 2)
+    videos.request(other, photo(other), None, "p", "draft", 4, "720x1280", 1)
     videos.cancel(user, first.video_ids[0])
 
     with session_scope() as session:

@@ -16,32 +16,34 @@ from redis import Redis
 from rq import Queue
 from rq.timeouts import JobTimeoutException
 
-from jobs import video as clip_job
+from jobs import video as video_job
 from jobs.lease import Lease
 from tests.factories import funded_user
 from tests.mp4 import probe, sample_mp4
 from tests.videos import FakeProvider, photo, refunds, script, until, video
 from v4a_portal.db import session_scope
 from v4a_portal.providers.video_provider import (
-    JobState,
-    JobStatus,
+    GenerationState,
+    GenerationStatus,
     PermanentProviderError,
     TransientProviderError,
 )
-from v4a_portal.services import ledger, progress, storage, video_files, video_jobs, videos
+from v4a_portal.services import ledger, progress, storage, videos
+from v4a_portal.services.videos import files as video_files
+from v4a_portal.services.videos import generations, rq_jobs, transitions
 
 
 @pytest.fixture
 def provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeProvider]:
     fake = FakeProvider()
-    monkeypatch.setattr(video_jobs, "provider_for", lambda model_id: fake)
-    monkeypatch.setitem(clip_job._POLL_SECONDS, "draft", 0.01)
+    monkeypatch.setattr(generations, "provider_for_model", lambda model_id: fake)
+    monkeypatch.setitem(video_job._POLL_SECONDS, "draft", 0.01)
     yield fake
 
 
 def _clip(user: int, count: int = 1, script_id: int | None = None) -> list[int]:
     image = photo(user)
-    return videos.request_clips(
+    return videos.request(
         user, image, script_id, None if script_id else "p", "draft", 4, "720x1280", count
     ).video_ids
 
@@ -59,7 +61,7 @@ def test_completes_with_file_thumbnail_and_progress_messages(
     image = photo(user)
     vid = _clip(user, script_id=script(user, image))[0]
     with progress.listen(user) as listener:
-        assert clip_job.run_clip(vid) == "completed"
+        assert video_job.generate_video(vid) == "completed"
         seen = []
         while (event := listener.get(0.5)) is not None:
             if event["video_id"] == vid:  # the channel is the user's, shared by their clips
@@ -94,10 +96,10 @@ def test_a_stored_provider_job_is_resumed_not_paid_again(
 ) -> None:
     user = funded_user(100)
     vid = _clip(user)[0]
-    assert video_jobs.start(vid, None) is not None
-    assert video_jobs.store_provider_job(vid, "earlier-generation")
+    assert transitions.start(vid, None) is not None
+    assert transitions.store_generation(vid, "earlier-generation")
 
-    assert clip_job.run_clip(vid) == "completed"
+    assert video_job.generate_video(vid) == "completed"
 
     assert provider.submitted == [] and provider.polled == {"earlier-generation": 3}
     assert video(vid).attempts == 2
@@ -110,8 +112,8 @@ def test_permanent_error_fails_and_refunds_once(
     user = funded_user(100)
     vid = _clip(user)[0]
 
-    assert clip_job.run_clip(vid) == "failed: safety"
-    assert clip_job.run_clip(vid) == "nothing to do"
+    assert video_job.generate_video(vid) == "failed: safety"
+    assert video_job.generate_video(vid) == "nothing to do"
 
     row = video(vid)
     assert (row.status, row.error_code) == ("failed", "safety")
@@ -123,10 +125,12 @@ def test_permanent_error_fails_and_refunds_once(
 def test_generation_failure_reported_by_the_provider_refunds(
     sqlite_db: str, redis_conn: Redis, provider: FakeProvider
 ) -> None:
-    provider.outcome = JobStatus(JobState.failed, 40, "render_lost", "The render stopped.")
+    provider.outcome = GenerationStatus(
+        GenerationState.failed, 40, "render_lost", "The render stopped."
+    )
     user = funded_user(100)
     vid = _clip(user)[0]
-    assert clip_job.run_clip(vid) == "failed: render_lost"
+    assert video_job.generate_video(vid) == "failed: render_lost"
     assert video(vid).status == "failed" and len(refunds(vid)) == 1
 
 
@@ -139,15 +143,15 @@ def test_transient_errors_are_retried_by_rq_then_fail_on_the_last_try(
     job = Queue("videos", connection=redis_conn).fetch_job(f"video-{vid}-1")
     assert job is not None
 
-    clip = video_jobs.start(vid, job.id)
+    clip = transitions.start(vid, job.id)
     assert clip is not None
     with pytest.raises(TransientProviderError):  # a retry is left: RQ schedules it
-        clip_job._run(clip, _lease(redis_conn, vid), last_try=False)
+        video_job._run(clip, _lease(redis_conn, vid), last_try=False)
     assert video(vid).status == "processing" and refunds(vid) == []
 
-    clip = video_jobs.start(vid, job.id)
+    clip = transitions.start(vid, job.id)
     assert clip is not None
-    assert clip_job._run(clip, _lease(redis_conn, vid), last_try=True) == "failed: rate_limited"
+    assert video_job._run(clip, _lease(redis_conn, vid), last_try=True) == "failed: rate_limited"
     assert video(vid).status == "failed" and len(refunds(vid)) == 1
 
 
@@ -160,35 +164,35 @@ def test_past_its_deadline_a_job_stops_even_if_the_alarm_was_swallowed(
     user = funded_user(100)
     vid = _clip(user)[0]
 
-    clip = video_jobs.start(vid, None)
+    clip = transitions.start(vid, None)
     assert clip is not None
     with pytest.raises(JobTimeoutException):
-        clip_job._run(clip, _lease(redis_conn, vid), last_try=False, deadline=_soon())
+        video_job._run(clip, _lease(redis_conn, vid), last_try=False, deadline=_soon())
     assert video(vid).status == "processing" and refunds(vid) == [] and provider.canceled == []
 
-    clip = video_jobs.start(vid, None)
-    assert clip is not None and clip.provider_job_id  # the retry resumes the same generation
-    outcome = clip_job._run(clip, _lease(redis_conn, vid), last_try=True, deadline=_soon())
+    clip = transitions.start(vid, None)
+    assert clip is not None and clip.generation_id  # the retry resumes the same generation
+    outcome = video_job._run(clip, _lease(redis_conn, vid), last_try=True, deadline=_soon())
     row = video(vid)
     assert outcome == "failed: timed out"
     assert (row.status, row.error_code) == ("failed", "timed_out")
     assert len(refunds(vid)) == 1 and len(provider.submitted) == 1
-    assert provider.canceled == [clip.provider_job_id]
+    assert provider.canceled == [clip.generation_id]
     _clean()
 
 
 def test_a_transient_error_on_the_last_try_stops_the_providers_job(
     sqlite_db: str, redis_conn: Redis, provider: FakeProvider, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def unreachable(job_id: str) -> JobStatus:
+    def unreachable(job_id: str) -> GenerationStatus:
         raise TransientProviderError("The provider is unreachable.", code="provider_unreachable")
 
     monkeypatch.setattr(provider, "poll", unreachable)
     user = funded_user(100)
     vid = _clip(user)[0]
-    clip = video_jobs.start(vid, None)
+    clip = transitions.start(vid, None)
     assert clip is not None
-    outcome = clip_job._run(clip, _lease(redis_conn, vid), last_try=True)
+    outcome = video_job._run(clip, _lease(redis_conn, vid), last_try=True)
     assert outcome == "failed: provider_unreachable" and len(refunds(vid)) == 1
     assert provider.canceled == [video(vid).provider_job_id]
 
@@ -198,7 +202,7 @@ def _soon() -> float:
 
 
 def _lease(conn: Redis, vid: int) -> Lease:
-    return Lease(conn, video_jobs.lease_key(vid), 5)
+    return Lease(conn, rq_jobs.lease_key(vid), 5)
 
 
 def test_too_many_attempts_fail_and_refund(
@@ -207,8 +211,8 @@ def test_too_many_attempts_fail_and_refund(
     user = funded_user(100)
     vid = _clip(user)[0]
     for _ in range(6):
-        assert video_jobs.start(vid, None) is not None
-    assert video_jobs.start(vid, None) is None
+        assert transitions.start(vid, None) is not None
+    assert transitions.start(vid, None) is None
     row = video(vid)
     assert (row.status, row.error_code) == ("failed", "too_many_attempts")
     assert len(refunds(vid)) == 1
@@ -221,7 +225,7 @@ def test_cancel_while_running_stops_the_job_and_the_provider(
     user = funded_user(100)
     vid = _clip(user)[0]
     result: list[str] = []
-    runner = threading.Thread(target=lambda: result.append(clip_job.run_clip(vid)))
+    runner = threading.Thread(target=lambda: result.append(video_job.generate_video(vid)))
     runner.start()
     until(lambda: video(vid).provider_job_id is not None, what="submitted")
     until(lambda: video(vid).progress > 0, what="progress written")
@@ -229,7 +233,7 @@ def test_cancel_while_running_stops_the_job_and_the_provider(
     canceled = videos.cancel(user, vid)
     runner.join(10)
 
-    assert result == [clip_job.STOPPED]
+    assert result == [video_job.STOPPED]
     assert canceled.video.status == "canceled" and canceled.balance == 100
     assert provider.canceled.count(video(vid).provider_job_id or "") >= 1
     assert len(refunds(vid)) == 1 and video(vid).file_path is None
@@ -241,8 +245,8 @@ def test_a_held_lease_keeps_a_second_job_off_the_clip(
 ) -> None:
     user = funded_user(100)
     vid = _clip(user)[0]
-    redis_conn.set(video_jobs.lease_key(vid), "another-job", ex=30)
-    assert clip_job.run_clip(vid) == "busy: another job holds this clip"
+    redis_conn.set(rq_jobs.lease_key(vid), "another-job", ex=30)
+    assert video_job.generate_video(vid) == "busy: another job holds this video"
     assert video(vid).attempts == 0 and provider.submitted == []
 
 
@@ -253,8 +257,8 @@ def test_a_superseded_job_round_does_nothing(
     vid = _clip(user)[0]
     with session_scope() as session:
         row = videos.get_owned(session, user, vid)
-        row.celery_task_id = video_jobs.job_id(vid, 2)  # the sweep moved it on
-    assert video_jobs.start(vid, video_jobs.job_id(vid, 1)) is None
+        row.rq_job_id = rq_jobs.rq_job_id(vid, 2)  # the sweep moved it on
+    assert transitions.start(vid, rq_jobs.rq_job_id(vid, 1)) is None
     assert video(vid).attempts == 0 and provider.submitted == []
 
 
@@ -284,7 +288,7 @@ class ThumbnailProvider(FakeProvider):
 @pytest.fixture
 def thumb_provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[ThumbnailProvider]:
     fake = ThumbnailProvider(polls=1)
-    monkeypatch.setattr(video_jobs, "provider_for", lambda model_id: fake)
+    monkeypatch.setattr(generations, "provider_for_model", lambda model_id: fake)
     yield fake
 
 
@@ -307,7 +311,7 @@ def test_the_providers_thumbnail_is_stored_as_a_jpeg_without_running_ffmpeg(
 
     monkeypatch.setattr(video_files, "_ffmpeg", no_ffmpeg)
     vid = _clip(funded_user(100))[0]
-    assert clip_job.run_clip(vid) == "completed"
+    assert video_job.generate_video(vid) == "completed"
     fmt, size, pixel = _stored_thumbnail(vid)
     assert (fmt, size) == ("JPEG", (480, 854))
     assert all(abs(a - b) <= 3 for a, b in zip(pixel, (10, 20, 30), strict=True))
@@ -318,7 +322,7 @@ def test_without_a_provider_thumbnail_ffmpeg_draws_the_first_frame(
 ) -> None:
     thumb_provider.still = False
     vid = _clip(funded_user(100))[0]
-    assert clip_job.run_clip(vid) == "completed"
+    assert video_job.generate_video(vid) == "completed"
     fmt, size, _ = _stored_thumbnail(vid)
     assert (fmt, size) == ("JPEG", (160, 90))  # the sample clip's own frame, not wider
 
@@ -329,14 +333,14 @@ def test_a_broken_download_is_rejected_and_refunded_on_the_last_try(
 ) -> None:
     thumb_provider.still, thumb_provider.broken_download = still, True
     vid = _clip(funded_user(100))[0]
-    clip = video_jobs.start(vid, None)
+    clip = transitions.start(vid, None)
     assert clip is not None
     with pytest.raises(TransientProviderError) as caught:  # retried: the download may heal
-        clip_job._run(clip, _lease(redis_conn, vid), last_try=False)
+        video_job._run(clip, _lease(redis_conn, vid), last_try=False)
     assert caught.value.code == "unreadable_video"
     assert video(vid).status == "processing" and refunds(vid) == []
 
-    assert clip_job.run_clip(vid) == "failed: unreadable_video"  # the last try
+    assert video_job.generate_video(vid) == "failed: unreadable_video"  # the last try
     row = video(vid)
     assert (row.status, row.file_path) == ("failed", None) and len(refunds(vid)) == 1
     assert len(thumb_provider.submitted) == 1  # one generation, however it ends

@@ -71,7 +71,7 @@ def _watch(state: StudioVideoState) -> list[Any]:
 
 def _queued_clip(monkeypatch: pytest.MonkeyPatch) -> tuple[int, int, StudioVideoState]:
     me = funded_user(50)
-    (clip,) = videos.request_clips(me, photo(me), None, "p", "draft", 4, "720x1280").video_ids
+    (clip,) = videos.request(me, photo(me), None, "p", "draft", 4, "720x1280").video_ids
     signed_in_as(monkeypatch, me)
     state = state_of(StudioVideoState)
     run(state.open_video_step())
@@ -105,7 +105,7 @@ def test_a_lost_message_is_read_back_while_other_clips_chatter(
     another of the user's clips keep coming: the loop re-reads its own clips' rows after a
     quiet spell of theirs, not only when the whole channel goes quiet."""
     me, clip, state = _queued_clip(monkeypatch)
-    monkeypatch.setattr(live_clips, "QUIET_SECONDS", 0.2)
+    monkeypatch.setattr(progress, "QUIET_SECONDS", 0.2)
 
     def canceled_unheard() -> dict[str, Any]:
         videos.cancel(me, clip)  # its message goes to Redis, not to this fake channel

@@ -162,11 +162,9 @@ def test_cancel_refunds_the_users_own_clip_only(
     media: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     owner = funded_user(50)
-    (theirs,) = videos.request_clips(
-        owner, photo(owner), None, "p", "draft", 4, "720x1280"
-    ).video_ids
+    (theirs,) = videos.request(owner, photo(owner), None, "p", "draft", 4, "720x1280").video_ids
     me = funded_user(50)
-    (mine,) = videos.request_clips(me, photo(me), None, "p", "draft", 8, "720x1280").video_ids
+    (mine,) = videos.request(me, photo(me), None, "p", "draft", 8, "720x1280").video_ids
     signed_in_as(monkeypatch, me)
     state = _studio(me)
     assert [card.id for card in state.clips] == [mine] and state.credits == 42
@@ -187,9 +185,9 @@ def test_library_lists_only_the_users_clips_by_status(
     media: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     other = funded_user(50)
-    videos.request_clips(other, photo(other), None, "p", "draft", 4, "720x1280")
+    videos.request(other, photo(other), None, "p", "draft", 4, "720x1280")
     me = funded_user(50)
-    ids = videos.request_clips(me, photo(me), None, "p", "draft", 4, "720x1280", 3).video_ids
+    ids = videos.request(me, photo(me), None, "p", "draft", 4, "720x1280", 3).video_ids
     videos.cancel(me, ids[0])
     signed_in_as(monkeypatch, me)
     state = state_of(LibraryVideosState)

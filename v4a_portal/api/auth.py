@@ -14,7 +14,8 @@ from starlette.concurrency import run_in_threadpool
 
 from v4a_portal.api.deps import DbSession
 from v4a_portal.db import session_scope
-from v4a_portal.services import accounts, identity, sessions, tokens
+from v4a_portal.services import accounts
+from v4a_portal.services.auth import api_tokens, identity, web_sessions
 from v4a_portal.services.errors import DomainError
 from v4a_portal.services.redirects import safe_next
 from v4a_portal.settings import get_settings
@@ -80,7 +81,7 @@ async def callback(request: Request) -> RedirectResponse:
     response = RedirectResponse(next_path, status_code=303)
     settings = get_settings()
     response.set_cookie(
-        sessions.COOKIE_NAME,
+        web_sessions.COOKIE_NAME,
         cookie,
         max_age=settings.session_days * 86400,
         httponly=True,
@@ -96,14 +97,14 @@ def _open_session(claims: dict[str, Any]) -> str:
     user = accounts.sign_in(identity.identity_from_claims(claims))
     assert user.id is not None
     with session_scope() as session:
-        return sessions.start(session, user.id)
+        return web_sessions.start(session, user.id)
 
 
 @router.post("/logout", summary="End the browser session")
 def logout(request: Request, session: DbSession) -> JSONResponse:
-    sessions.end(session, request.cookies.get(sessions.COOKIE_NAME))
+    web_sessions.end(session, request.cookies.get(web_sessions.COOKIE_NAME))
     response = JSONResponse({"ok": True})
-    response.delete_cookie(sessions.COOKIE_NAME, path="/")
+    response.delete_cookie(web_sessions.COOKIE_NAME, path="/")
     return response
 
 
@@ -118,9 +119,9 @@ class RefreshIn(BaseModel):
 @router.post("/google", summary="Exchange a Google ID token for API tokens")
 def google_token(body: IdTokenIn, session: DbSession) -> dict[str, object]:
     user = accounts.sign_in(identity.verify_id_token(body.id_token))
-    return tokens.issue(session, user).as_dict()
+    return api_tokens.issue(session, user).as_dict()
 
 
 @router.post("/refresh", summary="Rotate a refresh token")
 def refresh(body: RefreshIn, session: DbSession) -> dict[str, object]:
-    return tokens.rotate(session, body.refresh_token).as_dict()
+    return api_tokens.rotate(session, body.refresh_token).as_dict()

@@ -10,7 +10,8 @@ from sqlmodel import Session
 
 from v4a_portal.db import session_scope
 from v4a_portal.models import User
-from v4a_portal.services import permissions, sessions, tokens
+from v4a_portal.services import permissions
+from v4a_portal.services.auth import api_tokens, web_sessions
 from v4a_portal.services.errors import Unauthorized
 
 
@@ -39,8 +40,8 @@ def current_user(request: Request) -> User:
     header = request.headers.get("authorization", "")
     with session_scope() as session:
         if header.lower().startswith("bearer "):
-            return tokens.user_from_access(session, header[7:].strip())
-        user = sessions.user_for(session, request.cookies.get(sessions.COOKIE_NAME))
+            return api_tokens.user_from_access(session, header[7:].strip())
+        user = web_sessions.user_for(session, request.cookies.get(web_sessions.COOKIE_NAME))
     if user is None:
         raise Unauthorized("Sign in first.", code="not_authenticated")
     return user

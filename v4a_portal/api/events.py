@@ -19,17 +19,17 @@ from sse_starlette import EventSourceResponse, JSONServerSentEvent
 
 from v4a_portal.api.deps import CurrentUser, RowId
 from v4a_portal.db import session_scope
-from v4a_portal.services import progress, video_jobs, videos
+from v4a_portal.models import FINAL_STATUSES
+from v4a_portal.services import progress, videos
+from v4a_portal.services.videos import events as video_events
 from v4a_portal.settings import get_settings
 
 router = APIRouter(prefix="/api/v1", tags=["videos"])
 
-RECHECK_SECONDS = 10.0  # no news of the clip this long: read the row again
-
 
 def _snapshot(user_id: int, video_id: int) -> progress.Event:
     with session_scope() as session:
-        return video_jobs.event(videos.get_owned(session, user_id, video_id))
+        return video_events.event(videos.get_owned(session, user_id, video_id))
 
 
 @router.get(
@@ -40,7 +40,7 @@ def _snapshot(user_id: int, video_id: int) -> progress.Event:
     "completes, fails or is canceled.",
     response_class=EventSourceResponse,
 )
-async def video_events(video_id: RowId, user: CurrentUser) -> EventSourceResponse:
+async def video_event_stream(video_id: RowId, user: CurrentUser) -> EventSourceResponse:
     assert user.id is not None
     user_id = user.id
     # Ownership first, so another user's clip is a plain JSON 404, not a stream.
@@ -55,8 +55,8 @@ async def _stream(user_id: int, video_id: int) -> AsyncIterator[JSONServerSentEv
         last = await to_thread.run_sync(_snapshot, user_id, video_id)
         yield _sse("snapshot", last)
         heard = time.monotonic()  # this clip's last news: another clip's does not count
-        while last["status"] not in video_jobs.FINAL:
-            left = RECHECK_SECONDS - (time.monotonic() - heard)
+        while last["status"] not in FINAL_STATUSES:
+            left = progress.QUIET_SECONDS - (time.monotonic() - heard)
             event = await listener.get(left) if left > 0 else None
             if event is not None and event.get("video_id") != video_id:
                 continue

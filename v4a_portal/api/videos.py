@@ -109,7 +109,7 @@ def generate_video(
     idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
 ) -> GenerateOut:
     assert user.id is not None
-    result = videos.request_clips(
+    result = videos.request(
         user.id,
         body.image_id,
         body.script_id,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import Var
 
+from v4a_portal.components.confirm_dialog import confirm_dialog, description
 from v4a_portal.components.photo_thumb import photo_thumb
 from v4a_portal.state.clip_cards import ClipCard
 from v4a_portal.state.live_clips import LiveClips
@@ -198,40 +199,23 @@ def _lineage(card: Var[ClipCard]) -> rx.Component:
 
 def _cancel(card: Var[ClipCard], state: type[LiveClips]) -> rx.Component:
     """Cancelling stops the render for good, so it asks first."""
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(
-            rx.button(
-                rx.icon("square", size=13),
-                "Cancel",
-                variant="soft",
-                color_scheme="gray",
-                size="1",
-                aria_label="Cancel clip " + card.id.to_string(),
-            ),
+    return confirm_dialog(
+        rx.button(
+            rx.icon("square", size=13),
+            "Cancel",
+            variant="soft",
+            color_scheme="gray",
+            size="1",
+            aria_label="Cancel clip " + card.id.to_string(),
         ),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Cancel this clip?"),
-            rx.alert_dialog.description(
-                "The render stops and the ",
-                rx.text.strong(card.credits, " credits"),
-                " it cost go back to your balance.",
-                size="2",
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(
-                    rx.button("Keep rendering", variant="soft", color_scheme="gray"),
-                ),
-                rx.alert_dialog.action(
-                    rx.button(
-                        "Cancel clip", color_scheme="red", on_click=state.cancel_clip(card.id)
-                    ),
-                ),
-                justify="end",
-                spacing="3",
-                margin_top="16px",
-            ),
-            max_width="420px",
+        "Cancel this clip?",
+        description(
+            "The render stops and the ",
+            rx.text.strong(card.credits, " credits"),
+            " it cost go back to your balance.",
         ),
+        rx.button("Cancel clip", color_scheme="red", on_click=state.cancel_clip(card.id)),
+        dismiss="Keep rendering",
     )
 
 

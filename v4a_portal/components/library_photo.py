@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import Var
 
+from v4a_portal.components.confirm_dialog import confirm_dialog, description
 from v4a_portal.components.photo_thumb import photo_thumb
 from v4a_portal.components.script_meta import script_meta, script_text
 from v4a_portal.state.cards import PhotoCard, ScriptCard
@@ -12,41 +13,20 @@ from v4a_portal.state.library import LibraryState
 
 
 def _delete(photo: Var[PhotoCard]) -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(
-            rx.button(
-                rx.icon("trash-2", size=15),
-                "Delete",
-                variant="soft",
-                color_scheme="red",
-                size="2",
-                aria_label="Delete " + photo.name,
-            ),
+    return confirm_dialog(
+        rx.button(
+            rx.icon("trash-2", size=15),
+            "Delete",
+            variant="soft",
+            color_scheme="red",
+            size="2",
+            aria_label="Delete " + photo.name,
         ),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Delete this photo?"),
-            rx.alert_dialog.description(
-                rx.text.strong(photo.name),
-                " is removed for good. Scripts written for it are kept.",
-                size="2",
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(
-                    rx.button("Cancel", variant="soft", color_scheme="gray"),
-                ),
-                rx.alert_dialog.action(
-                    rx.button(
-                        "Delete photo",
-                        color_scheme="red",
-                        on_click=LibraryState.delete_photo(photo.id),
-                    ),
-                ),
-                justify="end",
-                spacing="3",
-                margin_top="16px",
-            ),
-            max_width="420px",
+        "Delete this photo?",
+        description(
+            rx.text.strong(photo.name), " is removed for good. Scripts written for it are kept."
         ),
+        rx.button("Delete photo", color_scheme="red", on_click=LibraryState.delete_photo(photo.id)),
     )
 
 

@@ -7,14 +7,13 @@ import reflex as rx
 from v4a_portal.components.clip_card import clip_grid, clips_error
 from v4a_portal.components.empty_state import empty_state, studio_empty_card
 from v4a_portal.components.pager import pager
+from v4a_portal.state import messages
+from v4a_portal.state.library_videos import FILTERS
 from v4a_portal.state.library_videos import LibraryVideosState as V
 
 _FILTER_LABELS = {
-    "all": "All",
-    "active": "In progress",
-    "completed": "Ready",
-    "failed": "Failed",
-    "canceled": "Canceled",
+    key: {"all": "All", "active": "In progress"}.get(key) or messages.clip_status(key)
+    for key in FILTERS
 }
 
 

@@ -6,12 +6,12 @@ import reflex as rx
 
 from v4a_portal.components.form_field import field
 from v4a_portal.components.step import step
-from v4a_portal.services.scripts import DURATIONS
 from v4a_portal.state import messages
 from v4a_portal.state.studio import (
     DEFAULT_DURATION,
     DEFAULT_LANGUAGE,
     DEFAULT_TONE,
+    SCRIPT_DURATIONS,
     StudioState,
 )
 
@@ -28,7 +28,7 @@ def _select(name: str, default: str, options: list[tuple[str, str]]) -> rx.Compo
 
 def _choices() -> rx.Component:
     languages = sorted(messages.LANGUAGE_LABELS.items(), key=lambda item: item[1])
-    durations = [(str(d), f"{d} seconds") for d in sorted(DURATIONS)]
+    durations = [(str(d), f"{d} seconds") for d in SCRIPT_DURATIONS]
     return rx.grid(
         field("Tone", _select("tone", DEFAULT_TONE, list(messages.TONE_LABELS.items()))),
         field("Language", _select("language", DEFAULT_LANGUAGE, languages)),

@@ -5,51 +5,34 @@ from __future__ import annotations
 import reflex as rx
 
 from v4a_portal import routes
+from v4a_portal.components.confirm_dialog import confirm_dialog, description
 from v4a_portal.components.script_meta import script_meta, script_text
 from v4a_portal.state.studio import StudioState
 
 
 def _regenerate() -> rx.Component:
     """Paid, so it asks first."""
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(
-            rx.button(
-                rx.icon("refresh-cw", size=15),
-                "Regenerate",
-                variant="soft",
-                size="2",
-                loading=StudioState.writing,
-                disabled=StudioState.writing | StudioState.editing,
-            ),
+    return confirm_dialog(
+        rx.button(
+            rx.icon("refresh-cw", size=15),
+            "Regenerate",
+            variant="soft",
+            size="2",
+            loading=StudioState.writing,
+            disabled=StudioState.writing | StudioState.editing,
         ),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Write a new version?"),
-            rx.alert_dialog.description(
-                "The writer starts again from the same photo and brief. This costs ",
-                rx.text.strong(StudioState.price, " credits"),
-                " (you have ",
-                StudioState.credits,
-                "). This script stays in your Library, and the new one is linked to it.",
-                size="2",
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(
-                    rx.button("Cancel", variant="soft", color_scheme="gray"),
-                ),
-                rx.alert_dialog.action(
-                    rx.button(
-                        "Regenerate for ",
-                        StudioState.price,
-                        " credits",
-                        on_click=StudioState.regenerate,
-                    ),
-                ),
-                justify="end",
-                spacing="3",
-                margin_top="16px",
-            ),
-            max_width="440px",
+        "Write a new version?",
+        description(
+            "The writer starts again from the same photo and brief. This costs ",
+            rx.text.strong(StudioState.price, " credits"),
+            " (you have ",
+            StudioState.credits,
+            "). This script stays in your Library, and the new one is linked to it.",
         ),
+        rx.button(
+            "Regenerate for ", StudioState.price, " credits", on_click=StudioState.regenerate
+        ),
+        max_width="440px",
     )
 
 

@@ -8,7 +8,7 @@ import reflex as rx
 from v4a_portal.components.form_field import field, group
 from v4a_portal.components.price_tag import price_tag
 from v4a_portal.components.step import step
-from v4a_portal.services.videos import MAX_PROMPT
+from v4a_portal.state.studio_video import PROMPT_MAX
 from v4a_portal.state.studio_video import StudioVideoState as S
 
 
@@ -22,7 +22,7 @@ def _prompt() -> rx.Component:
             default_value=S.script_prompt,
             placeholder="e.g. Slow push-in on the bottle standing on a mossy rock at sunrise",
             rows="3",
-            max_length=MAX_PROMPT,
+            max_length=PROMPT_MAX,
             resize="vertical",
             size="2",
             width="100%",

@@ -132,8 +132,8 @@ class KenBurns:
         return self.canvas.resize(self.size, Image.Resampling.BILINEAR, box=box)
 
 
-class Clip:
-    """Every frame of a clip, drawable in any order and from several threads at once
+class DraftFrames:
+    """Every frame of a draft render, drawable in any order and from several threads at once
     (frames share only read-only images)."""
 
     def __init__(

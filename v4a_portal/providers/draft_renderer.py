@@ -1,9 +1,9 @@
 """The local draft renderer as a video provider: each clip renders in a detached process.
 
-`submit` writes the clip's inputs to a job folder and starts
-`python -m v4a_portal.providers.draft_render_job <folder>` in its own session, so the render
-outlives the RQ worker that asked for it (a SIGKILLed worker's retry polls the same job id).
-Everything about a job is in its folder, `<renders>/<job_id>/`:
+`submit` writes the clip's inputs to a folder folder and starts
+`python -m v4a_portal.providers.draft_render_process <folder>` in its own session, so the render
+outlives the RQ worker that asked for it (a SIGKILLed worker's retry polls the same folder id).
+Everything about a folder is in its folder, `<renders>/<render_id>/`:
 
     spec.json, photo      the inputs
     pid                   the render process (also its process group: cancel kills both it
@@ -34,29 +34,28 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from v4a_portal.providers import capabilities
 from v4a_portal.providers.video_provider import (
-    ClipSpec,
-    JobState,
-    JobStatus,
+    GenerationSpec,
+    GenerationState,
+    GenerationStatus,
     PermanentProviderError,
     TransientProviderError,
 )
 
-SIZES = ("720x1280", "1280x720")
-DURATIONS = (4, 8, 12)
 # A render rewrites its progress file several times a second; one silent this long is gone
 # (killed with the machine, or a zombie nobody reaped).
 STALE_SECONDS = 60.0
 # The project root, for the render's PYTHONPATH (not from settings: the render process
 # starts faster without importing pydantic).
 ROOT = Path(__file__).resolve().parents[2]
-_JOB_ID = re.compile(r"^[0-9a-f]{32}$")
+_RENDER_ID = re.compile(r"^[0-9a-f]{32}$")
 _LOST = "The preview render stopped unexpectedly; please try again."
 
 
 @dataclass(frozen=True)
-class JobDir:
-    """The files of one render job (see the module docstring)."""
+class RenderDir:
+    """The files of one render folder (see the module docstring)."""
 
     path: Path
 
@@ -151,51 +150,47 @@ class DraftRenderer:
 
     # --- the provider interface ----------------------------------------------------------
 
-    def submit(self, spec: ClipSpec) -> str:
-        if spec.size not in SIZES or spec.duration not in DURATIONS:
-            raise PermanentProviderError(
-                f"Draft previews are {', '.join(SIZES)} and {DURATIONS} seconds long.",
-                code="unsupported_request",
-            )
-        job_id = uuid.uuid4().hex
-        job = JobDir(self.root / job_id)
-        job.path.mkdir(parents=True)
-        job.photo.write_bytes(spec.image_bytes)
+    def submit(self, spec: GenerationSpec) -> str:
+        capabilities.check(spec)
+        render_id = uuid.uuid4().hex
+        folder = RenderDir(self.root / render_id)
+        folder.path.mkdir(parents=True)
+        folder.photo.write_bytes(spec.image_bytes)
         spec_fields = {
             "model": spec.model,
             "prompt": spec.prompt,
             "duration": spec.duration,
             "size": spec.size,
             "fps": self.fps,
-            "seed": int(job_id[:8], 16),
+            "seed": int(render_id[:8], 16),
             "captions": [[c.start, c.end, c.text] for c in spec.captions],
         }
-        job.write_atomic(job.spec, json.dumps(spec_fields))
+        folder.write_atomic(folder.spec, json.dumps(spec_fields))
         with (self.root / "submissions.log").open("a") as log:
-            log.write(job_id + "\n")
-        self._launch(job)
-        return job_id
+            log.write(render_id + "\n")
+        self._launch(folder)
+        return render_id
 
-    def poll(self, job_id: str) -> JobStatus:
-        job = self._job(job_id)
+    def poll(self, render_id: str) -> GenerationStatus:
+        folder = self._folder(render_id)
         _reap()
-        progress = job.read_progress()
-        if job.canceled.exists():
-            return JobStatus(JobState.canceled, progress)
-        if finished := self._finished(job):
+        progress = folder.read_progress()
+        if folder.canceled.exists():
+            return GenerationStatus(GenerationState.canceled, progress)
+        if finished := self._finished(folder):
             return finished
-        if not self._running(job):
+        if not self._running(folder):
             # It may have finished between the checks above and the liveness test.
-            if finished := self._finished(job):
+            if finished := self._finished(folder):
                 return finished
-            return JobStatus(JobState.failed, progress, "render_lost", _LOST)
-        state = JobState.running if job.progress.exists() else JobState.queued
-        return JobStatus(state, min(progress, 99))
+            return GenerationStatus(GenerationState.failed, progress, "render_lost", _LOST)
+        state = GenerationState.running if folder.progress.exists() else GenerationState.queued
+        return GenerationStatus(state, min(progress, 99))
 
-    def download(self, job_id: str, dest: Path) -> None:
-        job = self._job(job_id)
-        status = self.poll(job_id)
-        if status.state is not JobState.succeeded:
+    def download(self, render_id: str, dest: Path) -> None:
+        folder = self._folder(render_id)
+        status = self.poll(render_id)
+        if status.state is not GenerationState.succeeded:
             if status.done:
                 raise PermanentProviderError(
                     status.error_message or "The preview was not rendered.",
@@ -203,24 +198,24 @@ class DraftRenderer:
                 )
             raise TransientProviderError("The preview is still rendering.", code="not_ready")
         dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(job.video, dest)
+        shutil.copyfile(folder.video, dest)
 
-    def thumbnail(self, job_id: str, dest: Path) -> bool:
+    def thumbnail(self, render_id: str, dest: Path) -> bool:
         """The first frame the render drew (optional provider capability); False when the
         render made none (an older render) or is not finished."""
-        job = self._job(job_id)
-        if not job.video.exists() or not job.thumbnail.is_file():
+        folder = self._folder(render_id)
+        if not folder.video.exists() or not folder.thumbnail.is_file():
             return False
         dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(job.thumbnail, dest)
+        shutil.copyfile(folder.thumbnail, dest)
         return True
 
-    def cancel(self, job_id: str) -> bool:
-        job = self._job(job_id)
-        if job.canceled.exists() or self._finished(job):
+    def cancel(self, render_id: str) -> bool:
+        folder = self._folder(render_id)
+        if folder.canceled.exists() or self._finished(folder):
             return False
-        job.canceled.touch()
-        if (pid := self._pid(job)) is not None:
+        folder.canceled.touch()
+        if (pid := self._pid(folder)) is not None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signal.SIGKILL)  # the render and its ffmpeg
             _alive(pid)  # reap it if it is ours
@@ -237,33 +232,38 @@ class DraftRenderer:
             return 0
 
     def prune(self, older_than_seconds: float = 86400.0) -> int:
-        """Delete finished job folders untouched for that long; returns how many."""
+        """Delete finished folder folders untouched for that long; returns how many."""
         removed = 0
         cutoff = time.time() - older_than_seconds
         for path in self.root.glob("*/"):
-            if not _JOB_ID.match(path.name) or path.stat().st_mtime > cutoff:
+            if not _RENDER_ID.match(path.name) or path.stat().st_mtime > cutoff:
                 continue
-            job = JobDir(path)
-            if job.canceled.exists() or self._finished(job) or not self._running(job):
+            folder = RenderDir(path)
+            if folder.canceled.exists() or self._finished(folder) or not self._running(folder):
                 shutil.rmtree(path, ignore_errors=True)
                 removed += 1
         return removed
 
     # --- helpers ---------------------------------------------------------------------------
 
-    def _job(self, job_id: str) -> JobDir:
-        job = JobDir(self.root / job_id)
-        if not _JOB_ID.match(job_id) or not job.spec.exists():
+    def _folder(self, render_id: str) -> RenderDir:
+        folder = RenderDir(self.root / render_id)
+        if not _RENDER_ID.match(render_id) or not folder.spec.exists():
             raise PermanentProviderError("Unknown preview render.", code="unknown_job")
-        return job
+        return folder
 
-    def _launch(self, job: JobDir) -> None:
+    def _launch(self, folder: RenderDir) -> None:
         env = dict(os.environ)
         # The worker's working directory need not be the project root.
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-        with job.log.open("ab") as log:
+        with folder.log.open("ab") as log:
             child = subprocess.Popen(
-                [sys.executable, "-m", "v4a_portal.providers.draft_render_job", str(job.path)],
+                [
+                    sys.executable,
+                    "-m",
+                    "v4a_portal.providers.draft_render_process",
+                    str(folder.path),
+                ],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,
@@ -271,30 +271,30 @@ class DraftRenderer:
                 start_new_session=True,  # survives the worker; its own process group
             )
         _children[child.pid] = child
-        job.pid.write_text(str(child.pid))
+        folder.pid.write_text(str(child.pid))
 
     @staticmethod
-    def _finished(job: JobDir) -> JobStatus | None:
-        if job.video.exists():
-            return JobStatus(JobState.succeeded, 100)
+    def _finished(folder: RenderDir) -> GenerationStatus | None:
+        if folder.video.exists():
+            return GenerationStatus(GenerationState.succeeded, 100)
         try:
-            error = json.loads(job.error.read_text())
+            error = json.loads(folder.error.read_text())
         except (FileNotFoundError, ValueError):
             return None
-        return JobStatus(
-            JobState.failed, job.read_progress(), error.get("code"), error.get("message")
+        return GenerationStatus(
+            GenerationState.failed, folder.read_progress(), error.get("code"), error.get("message")
         )
 
     @staticmethod
-    def _pid(job: JobDir) -> int | None:
+    def _pid(folder: RenderDir) -> int | None:
         try:
-            return int(job.pid.read_text())
+            return int(folder.pid.read_text())
         except (FileNotFoundError, ValueError):
             return None
 
-    def _running(self, job: JobDir) -> bool:
-        pid = self._pid(job)
+    def _running(self, folder: RenderDir) -> bool:
+        pid = self._pid(folder)
         if pid is None or not _alive(pid):
             return False
-        beat = job.progress if job.progress.exists() else job.pid
+        beat = folder.progress if folder.progress.exists() else folder.pid
         return time.time() - beat.stat().st_mtime < STALE_SECONDS

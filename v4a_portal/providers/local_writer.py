@@ -12,8 +12,7 @@ import io
 
 from PIL import Image
 
-from v4a_portal.providers.script_format import AdScript, Scene
-from v4a_portal.providers.script_writer import Brief, WriterError
+from v4a_portal.providers.script_writer import AdScript, Brief, Scene, WriterError
 
 # A small named palette; each photo colour is described by its nearest entry.
 _PALETTE = {

@@ -9,8 +9,7 @@ import json
 import openai
 from pydantic import ValidationError
 
-from v4a_portal.providers.script_format import AdScript
-from v4a_portal.providers.script_writer import Brief, WriterError
+from v4a_portal.providers.script_writer import AdScript, Brief, WriterError
 
 _SYSTEM = (
     "You write short video ad scripts for small online shops. Answer only with JSON that "

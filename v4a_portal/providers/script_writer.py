@@ -1,11 +1,28 @@
-"""The script-writer interface: a brief (product, audience, photo...) in, an AdScript out."""
+"""The script-writer interface: a brief (product, audience, photo...) in, an AdScript out.
+
+AdScript is the structure every writer returns; its stored text form (what users read and
+edit) is services/scripts/text_format.py's business.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Protocol
 
-from v4a_portal.providers.script_format import AdScript
+from pydantic import BaseModel, Field
+
+
+class Scene(BaseModel):
+    visual: str = Field(min_length=1, max_length=400)
+    on_screen_text: str = Field(max_length=120)
+    seconds: int = Field(ge=1, le=30)
+
+
+class AdScript(BaseModel):
+    hook: str = Field(min_length=1, max_length=200)
+    scenes: list[Scene] = Field(min_length=1, max_length=8)
+    call_to_action: str = Field(min_length=1, max_length=120)
+    video_prompt: str = Field(min_length=1, max_length=1500)
 
 
 @dataclass(frozen=True)

@@ -18,28 +18,24 @@ from typing import TypeVar
 import httpx2
 import openai
 
+from v4a_portal.providers import capabilities
 from v4a_portal.providers.photo_fit import fit_png
 from v4a_portal.providers.video_provider import (
     SAFETY_MESSAGE,
-    ClipSpec,
-    JobState,
-    JobStatus,
+    GenerationSpec,
+    GenerationState,
+    GenerationStatus,
     PermanentProviderError,
     ProviderError,
     TransientProviderError,
     error_for_status,
 )
 
-SIZES = {
-    "sora-2": ("720x1280", "1280x720"),
-    "sora-2-pro": ("720x1280", "1280x720", "1024x1792", "1792x1024"),
-}
-SECONDS = (4, 8, 12)
 _STATES = {
-    "queued": JobState.queued,
-    "in_progress": JobState.running,
-    "completed": JobState.succeeded,
-    "failed": JobState.failed,
+    "queued": GenerationState.queued,
+    "in_progress": GenerationState.running,
+    "completed": GenerationState.succeeded,
+    "failed": GenerationState.failed,
 }
 _SAFETY_CODES = ("moderation_blocked", "content_policy_violation", "safety_blocked")
 T = TypeVar("T")
@@ -96,12 +92,8 @@ class SoraProvider:
         except openai.OpenAIError as exc:
             raise _mapped(exc) from exc
 
-    def submit(self, spec: ClipSpec) -> str:
-        if spec.size not in SIZES.get(spec.model, ()) or spec.duration not in SECONDS:
-            raise PermanentProviderError(
-                f"{spec.model} does not make {spec.size} clips of {spec.duration} seconds.",
-                code="unsupported_request",
-            )
+    def submit(self, spec: GenerationSpec) -> str:
+        capabilities.check(spec)
         # The image becomes the first frame and must be exactly the video's size.
         image = fit_png(spec.image_bytes, spec.width, spec.height)
         video = self._call(
@@ -115,25 +107,29 @@ class SoraProvider:
         )
         return video.id
 
-    def poll(self, job_id: str) -> JobStatus:
-        video = self._call(lambda: self.client.videos.retrieve(job_id))
-        state = _STATES.get(video.status, JobState.running)
-        progress = 100 if state is JobState.succeeded else max(0, min(99, video.progress or 0))
-        if state is not JobState.failed:
-            return JobStatus(state, progress)
+    def poll(self, generation_id: str) -> GenerationStatus:
+        video = self._call(lambda: self.client.videos.retrieve(generation_id))
+        state = _STATES.get(video.status, GenerationState.running)
+        progress = (
+            100 if state is GenerationState.succeeded else max(0, min(99, video.progress or 0))
+        )
+        if state is not GenerationState.failed:
+            return GenerationStatus(state, progress)
         code = video.error.code if video.error else ""
         if code in _SAFETY_CODES:
-            return JobStatus(JobState.failed, progress, "safety_blocked", SAFETY_MESSAGE)
-        return JobStatus(
-            JobState.failed,
+            return GenerationStatus(
+                GenerationState.failed, progress, "safety_blocked", SAFETY_MESSAGE
+            )
+        return GenerationStatus(
+            GenerationState.failed,
             progress,
             "generation_failed",
             "The video service could not make this clip.",
         )
 
-    def download(self, job_id: str, dest: Path) -> None:
-        status = self.poll(job_id)
-        if status.state is not JobState.succeeded:
+    def download(self, generation_id: str, dest: Path) -> None:
+        status = self.poll(generation_id)
+        if status.state is not GenerationState.succeeded:
             if status.done:
                 raise PermanentProviderError(
                     status.error_message or "No video.", code=status.error_code or "no_video"
@@ -143,7 +139,7 @@ class SoraProvider:
         partial = dest.with_name(dest.name + ".part")
         for attempt in range(1, self.download_attempts + 1):
             try:
-                self._fetch(job_id, partial)
+                self._fetch(generation_id, partial)
             except TransientProviderError:
                 if attempt == self.download_attempts:
                     raise
@@ -152,12 +148,12 @@ class SoraProvider:
                 os.replace(partial, dest)
                 return
 
-    def _fetch(self, job_id: str, partial: Path) -> None:
+    def _fetch(self, generation_id: str, partial: Path) -> None:
         try:
             with (
                 _quiet(),
                 self._once.videos.with_streaming_response.download_content(
-                    job_id, variant="video"
+                    generation_id, variant="video"
                 ) as response,
             ):
                 response.stream_to_file(partial)
@@ -178,7 +174,7 @@ class SoraProvider:
                 "The video could not be downloaded; retrying.", code="download_failed"
             ) from exc
 
-    def thumbnail(self, job_id: str, dest: Path) -> bool:
+    def thumbnail(self, generation_id: str, dest: Path) -> bool:
         """The API's still of a finished clip (`variant="thumbnail"`, an optional provider
         capability); one try, False on any failure: the pipeline then draws one itself."""
         partial = dest.with_name(dest.name + ".part")
@@ -186,7 +182,7 @@ class SoraProvider:
             with (
                 _quiet(),
                 self._once.videos.with_streaming_response.download_content(
-                    job_id, variant="thumbnail"
+                    generation_id, variant="thumbnail"
                 ) as response,
             ):
                 response.stream_to_file(partial)
@@ -196,12 +192,12 @@ class SoraProvider:
         os.replace(partial, dest)
         return dest.stat().st_size > 0
 
-    def cancel(self, job_id: str) -> bool:
-        status = self.poll(job_id)
+    def cancel(self, generation_id: str) -> bool:
+        status = self.poll(generation_id)
         if status.done:
             return False
         try:
-            self._call(lambda: self.client.videos.delete(job_id))
+            self._call(lambda: self.client.videos.delete(generation_id))
         except PermanentProviderError:
             return False  # gone already, or the endpoint refuses to delete a running job
         return True

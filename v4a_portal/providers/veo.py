@@ -23,12 +23,13 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
+from v4a_portal.providers import capabilities
 from v4a_portal.providers.photo_fit import fit_png
 from v4a_portal.providers.video_provider import (
     SAFETY_MESSAGE,
-    ClipSpec,
-    JobState,
-    JobStatus,
+    GenerationSpec,
+    GenerationState,
+    GenerationStatus,
     PermanentProviderError,
     ProviderError,
     TransientProviderError,
@@ -42,7 +43,6 @@ FORMATS = {
     "1080x1920": ("9:16", "1080p"),
     "1920x1080": ("16:9", "1080p"),
 }
-DURATIONS = (4, 6, 8)
 _SAFETY_WORDS = ("safety", "responsible ai", "usage guidelines", "prohibited", "blocked")
 T = TypeVar("T")
 
@@ -54,10 +54,10 @@ def estimate_progress(elapsed: float, typical: float) -> int:
     return min(99, 90 + int(9 * (1 - math.exp(-(elapsed - typical) / typical))))
 
 
-def split_job_id(job_id: str) -> tuple[str, float | None]:
-    name, _, stamp = job_id.rpartition("|")
+def split_job_id(generation_id: str) -> tuple[str, float | None]:
+    name, _, stamp = generation_id.rpartition("|")
     if not name:
-        name, stamp = job_id, ""
+        name, stamp = generation_id, ""
     if "/operations/" not in name:
         raise PermanentProviderError("Unknown Veo operation.", code="unknown_job")
     try:
@@ -148,12 +148,8 @@ class VeoProvider:
         except _NETWORK_ERRORS as exc:
             raise _mapped(exc) from exc
 
-    def submit(self, spec: ClipSpec) -> str:
-        if spec.size not in FORMATS or spec.duration not in DURATIONS:
-            raise PermanentProviderError(
-                f"Veo makes {', '.join(FORMATS)} clips of {DURATIONS} seconds.",
-                code="unsupported_request",
-            )
+    def submit(self, spec: GenerationSpec) -> str:
+        capabilities.check(spec)
         aspect_ratio, resolution = FORMATS[spec.size]
         image = types.Image(
             image_bytes=fit_png(spec.image_bytes, spec.width, spec.height), mime_type="image/png"
@@ -187,22 +183,26 @@ class VeoProvider:
             )
         )
 
-    def poll(self, job_id: str) -> JobStatus:
-        name, submitted_at = split_job_id(job_id)
+    def poll(self, generation_id: str) -> GenerationStatus:
+        name, submitted_at = split_job_id(generation_id)
         operation = self._operation(name)
         if not operation.done:
             elapsed = time.time() - submitted_at if submitted_at else 0.0
-            return JobStatus(JobState.running, estimate_progress(elapsed, self.typical_seconds))
+            return GenerationStatus(
+                GenerationState.running, estimate_progress(elapsed, self.typical_seconds)
+            )
         return self._outcome(operation)
 
     @staticmethod
-    def _outcome(operation: types.GenerateVideosOperation) -> JobStatus:
+    def _outcome(operation: types.GenerateVideosOperation) -> GenerationStatus:
         if operation.error:
             message = str(operation.error.get("message") or "")
             if _is_safety(message):
-                return JobStatus(JobState.failed, 100, "safety_blocked", SAFETY_MESSAGE)
-            return JobStatus(
-                JobState.failed,
+                return GenerationStatus(
+                    GenerationState.failed, 100, "safety_blocked", SAFETY_MESSAGE
+                )
+            return GenerationStatus(
+                GenerationState.failed,
                 100,
                 "generation_failed",
                 "The video service could not make this clip.",
@@ -210,19 +210,21 @@ class VeoProvider:
         response = operation.response
         if response is None or not response.generated_videos:
             if response is not None and response.rai_media_filtered_count:
-                return JobStatus(JobState.failed, 100, "safety_blocked", SAFETY_MESSAGE)
-            return JobStatus(
-                JobState.failed, 100, "no_video", "The video service returned no video."
+                return GenerationStatus(
+                    GenerationState.failed, 100, "safety_blocked", SAFETY_MESSAGE
+                )
+            return GenerationStatus(
+                GenerationState.failed, 100, "no_video", "The video service returned no video."
             )
-        return JobStatus(JobState.succeeded, 100)
+        return GenerationStatus(GenerationState.succeeded, 100)
 
-    def download(self, job_id: str, dest: Path) -> None:
-        name, _ = split_job_id(job_id)
+    def download(self, generation_id: str, dest: Path) -> None:
+        name, _ = split_job_id(generation_id)
         operation = self._operation(name)
         if not operation.done:
             raise TransientProviderError("The clip is still being generated.", code="not_ready")
         status = self._outcome(operation)
-        if status.state is not JobState.succeeded:
+        if status.state is not GenerationState.succeeded:
             raise PermanentProviderError(
                 status.error_message or "No video.", code=status.error_code or "no_video"
             )
@@ -259,5 +261,5 @@ class VeoProvider:
                 "The video could not be fetched from storage.", code="download_failed"
             ) from exc
 
-    def cancel(self, job_id: str) -> bool:
+    def cancel(self, generation_id: str) -> bool:
         return False  # Vertex has no cancel for video operations; the clip runs to its end

@@ -1,7 +1,7 @@
 """The video-provider interface: submit a clip, poll it, download it, cancel it.
 
-A provider job id is stored on the video row before polling starts, so a retried or
-re-enqueued job resumes polling the same paid generation instead of submitting again.
+A generation id is stored on the video row before polling starts, so a retried or
+re-enqueued RQ job resumes polling the same paid generation instead of submitting again.
 Providers never touch the database.
 """
 
@@ -21,7 +21,7 @@ class Caption:
 
 
 @dataclass(frozen=True)
-class ClipSpec:
+class GenerationSpec:
     model: str  # catalog model id, e.g. "draft", "veo-3.1-fast-generate-001", "sora-2"
     prompt: str
     duration: int  # seconds
@@ -39,12 +39,16 @@ class ClipSpec:
         return int(self.size.split("x")[1])
 
 
+# Width of the JPEG thumbnail stored beside every finished video: a provider that makes its own
+# thumbnail (see VideoProvider) makes it this wide, and the worker fits any other to it.
+THUMBNAIL_WIDTH = 480
+
 SAFETY_MESSAGE = (
     "The video service's safety filters blocked this clip. Try another photo or prompt."
 )
 
 
-class JobState(StrEnum):
+class GenerationState(StrEnum):
     queued = "queued"
     running = "running"
     succeeded = "succeeded"
@@ -53,15 +57,19 @@ class JobState(StrEnum):
 
 
 @dataclass(frozen=True)
-class JobStatus:
-    state: JobState
+class GenerationStatus:
+    state: GenerationState
     progress: int  # 0-100; estimated from elapsed time where the provider reports none
     error_code: str | None = None
     error_message: str | None = None  # safe to show the customer
 
     @property
     def done(self) -> bool:
-        return self.state in (JobState.succeeded, JobState.failed, JobState.canceled)
+        return self.state in (
+            GenerationState.succeeded,
+            GenerationState.failed,
+            GenerationState.canceled,
+        )
 
 
 class ProviderError(Exception):
@@ -112,23 +120,23 @@ def error_for_status(status: int, *, safety: bool = False) -> ProviderError:
 class VideoProvider(Protocol):
     name: str
 
-    def submit(self, spec: ClipSpec) -> str:
-        """Start a generation; returns the provider's job id. Paid: call once per clip."""
+    def submit(self, spec: GenerationSpec) -> str:
+        """Start a generation; returns its id at the provider. Paid: call once per video."""
         ...
 
-    def poll(self, job_id: str) -> JobStatus: ...
+    def poll(self, generation_id: str) -> GenerationStatus: ...
 
-    def download(self, job_id: str, dest: Path) -> None:
+    def download(self, generation_id: str, dest: Path) -> None:
         """Write the finished MP4 to `dest`; safe to retry (never regenerates)."""
         ...
 
-    def cancel(self, job_id: str) -> bool:
+    def cancel(self, generation_id: str) -> bool:
         """Ask the provider to stop; False when it cannot (already done, unsupported)."""
         ...
 
     # Optional, looked up with getattr (a provider without it is still a VideoProvider):
     #
-    #     def thumbnail(self, job_id: str, dest: Path) -> bool:
+    #     def thumbnail(self, generation_id: str, dest: Path) -> bool:
     #         """Write a still of the finished clip (JPEG, PNG or WebP, any size) to `dest`;
     #         False when there is none. Never paid, never regenerates."""
     #

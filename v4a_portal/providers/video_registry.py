@@ -1,4 +1,4 @@
-"""Pick the video provider for a catalog model, built from the configuration.
+"""Build the video provider of a name ("draft", "veo", "sora") from the configuration.
 
 Providers hold HTTP clients, so one instance is kept per process and configuration; the
 process id is part of the key so that a forked process never shares its parent's
@@ -12,7 +12,6 @@ import threading
 
 from v4a_portal.providers.draft_renderer import DraftRenderer
 from v4a_portal.providers.video_provider import PermanentProviderError, VideoProvider
-from v4a_portal.services import catalog
 from v4a_portal.settings import Settings, get_settings
 
 _cache: dict[tuple[object, ...], VideoProvider] = {}
@@ -79,11 +78,12 @@ def _build(provider: str, s: Settings) -> VideoProvider:
     )
 
 
-def provider_for(model: catalog.VideoModel, settings: Settings | None = None) -> VideoProvider:
-    """The provider that makes `model`'s clips; PermanentProviderError when it cannot."""
+def provider_named(name: str, settings: Settings | None = None) -> VideoProvider:
+    """The provider `name` (a catalog model's `provider`); PermanentProviderError when it
+    is unknown or not configured."""
     s = settings or get_settings()
-    key = (os.getpid(), model.provider, *_config(model.provider, s))
+    key = (os.getpid(), name, *_config(name, s))
     with _lock:
         if (found := _cache.get(key)) is None:
-            found = _cache[key] = _build(model.provider, s)
+            found = _cache[key] = _build(name, s)
         return found

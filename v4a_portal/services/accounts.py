@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from v4a_portal.db import session_scope
 from v4a_portal.models import LedgerKind, Role, User, utcnow
-from v4a_portal.services import audit, ledger
+from v4a_portal.services import audit, ledger, ledger_keys
 from v4a_portal.services.errors import Forbidden, InvalidInput, NotFound
 from v4a_portal.settings import get_settings
 
@@ -95,7 +95,7 @@ def _create(session: Session, identity: Identity, email: str, admins: list[str])
         user_id=user.id,
         delta=get_settings().signup_bonus,
         kind=LedgerKind.signup_bonus,
-        key=f"signup:{user.id}",
+        key=ledger_keys.signup_bonus(user.id),
         reference=f"user:{user.id}",
     )
     session.refresh(user)
@@ -132,7 +132,7 @@ def _grant_daily_bonus(session: Session, user: User) -> None:
             user_id=user.id,
             delta=get_settings().daily_bonus,
             kind=LedgerKind.daily_bonus,
-            key=f"daily:{user.id}:{now.isoformat()}",
+            key=ledger_keys.daily_bonus(user.id, now),
             reference=f"user:{user.id}",
         )
 

@@ -1,14 +1,25 @@
-"""The model catalog: which video models the configuration enables, their durations, sizes
-and prices. The one place prices live; UI, API and jobs all ask it."""
+"""The model catalog: which video models the configuration enables and their prices. The one
+place prices and offers live; UI, API and jobs all ask it. What each model can make
+(durations, sizes) comes from the providers' capability table."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from v4a_portal.providers.capabilities import CAPABILITIES, LANDSCAPE, PORTRAIT
 from v4a_portal.services.errors import InvalidInput
 from v4a_portal.settings import Settings, get_settings
 
-PORTRAIT, LANDSCAPE = "720x1280", "1280x720"
+__all__ = [
+    "LANDSCAPE",
+    "PORTRAIT",
+    "Order",
+    "VideoModel",
+    "get",
+    "models",
+    "quote",
+    "script_price",
+]
 
 
 @dataclass(frozen=True)
@@ -47,67 +58,37 @@ def _veo_on(settings: Settings) -> bool:
     return bool(settings.gcs_project)
 
 
+def _model(
+    model_id: str, label: str, provider: str, tier: str, price: int, timeout_seconds: int
+) -> VideoModel:
+    can = CAPABILITIES[model_id]
+    return VideoModel(
+        model_id, label, provider, tier, can.durations, can.sizes, price, timeout_seconds
+    )
+
+
 def models(settings: Settings | None = None) -> list[VideoModel]:
     """The enabled models, cheapest first."""
     s = settings or get_settings()
     found = [
-        VideoModel(
-            "draft",
-            "Draft preview (local)",
-            "draft",
-            "draft",
-            (4, 8, 12),
-            (PORTRAIT, LANDSCAPE),
-            s.price_draft_per_second,
-            300,
-        ),
+        _model("draft", "Draft preview (local)", "draft", "draft", s.price_draft_per_second, 300)
     ]
     if _veo_on(s):
-        veo_sizes = (PORTRAIT, LANDSCAPE, "1080x1920", "1920x1080")
         found += [
-            VideoModel(
+            _model(
                 "veo-3.1-fast-generate-001",
                 "Veo 3.1 Fast",
                 "veo",
                 "standard",
-                (4, 6, 8),
-                veo_sizes,
                 s.price_standard_per_second,
                 900,
             ),
-            VideoModel(
-                "veo-3.1-generate-001",
-                "Veo 3.1",
-                "veo",
-                "pro",
-                (4, 6, 8),
-                veo_sizes,
-                s.price_pro_per_second,
-                1200,
-            ),
+            _model("veo-3.1-generate-001", "Veo 3.1", "veo", "pro", s.price_pro_per_second, 1200),
         ]
     if s.sora_base_url:
         found += [
-            VideoModel(
-                "sora-2",
-                "Sora 2",
-                "sora",
-                "standard",
-                (4, 8, 12),
-                (PORTRAIT, LANDSCAPE),
-                s.price_standard_per_second,
-                1200,
-            ),
-            VideoModel(
-                "sora-2-pro",
-                "Sora 2 Pro",
-                "sora",
-                "pro",
-                (4, 8, 12),
-                (PORTRAIT, LANDSCAPE, "1024x1792", "1792x1024"),
-                s.price_pro_per_second,
-                1800,
-            ),
+            _model("sora-2", "Sora 2", "sora", "standard", s.price_standard_per_second, 1200),
+            _model("sora-2-pro", "Sora 2 Pro", "sora", "pro", s.price_pro_per_second, 1800),
         ]
     return found
 

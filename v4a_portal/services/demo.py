@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 
 from v4a_portal.db import session_scope
 from v4a_portal.models import CreditLedger, LedgerKind, Role, User, utcnow
-from v4a_portal.services import ledger
+from v4a_portal.services import ledger, ledger_keys
 
 STAFF = [
     ("admin@v4a.example", "Ada Admin", Role.admin),
@@ -102,7 +102,7 @@ def _history(session, user_id: int, rng: random.Random) -> None:  # type: ignore
         user_id=user_id,
         delta=50,
         kind=LedgerKind.signup_bonus,
-        key=f"signup:{user_id}",
+        key=ledger_keys.signup_bonus(user_id),
         reference=f"user:{user_id}",
     )
     for day in range(rng.randint(0, 6)):

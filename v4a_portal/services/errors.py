@@ -55,9 +55,5 @@ class UnsupportedMedia(DomainError):
     code, status = "unsupported_media_type", 415
 
 
-class RateLimited(DomainError):
-    code, status = "rate_limited", 429
-
-
 class Unavailable(DomainError):
     code, status = "unavailable", 503

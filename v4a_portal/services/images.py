@@ -31,12 +31,12 @@ from pathlib import Path
 from typing import IO, BinaryIO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from v4a_portal.models import UploadedImage
-from v4a_portal.services import storage
+from v4a_portal.services import ownership, storage
 from v4a_portal.services.errors import InvalidInput, NotFound, TooLarge, UnsupportedMedia
 from v4a_portal.settings import get_settings
 
@@ -183,26 +183,19 @@ def _delete_files(store: storage.Storage, keys: Iterable[str | None]) -> None:
 
 def get_owned(session: Session, user_id: int, image_id: int) -> UploadedImage:
     """The user's image; someone else's answers exactly like a missing one."""
-    image = session.get(UploadedImage, image_id)
-    if image is None or image.user_id != user_id:
-        raise NotFound("No such image.")
-    return image
+    return ownership.get_owned(session, UploadedImage, user_id, image_id, "image")
 
 
 def list_for(
     session: Session, user_id: int, page: int = 1, per_page: int = 20
 ) -> tuple[list[UploadedImage], int]:
     """One page of the user's images, newest first, and the total count."""
-    mine = UploadedImage.user_id == user_id
-    total = session.execute(select(func.count()).select_from(UploadedImage).where(mine)).scalar()
-    rows = session.execute(
+    query = (
         select(UploadedImage)
-        .where(mine)
-        .order_by(UploadedImage.created_at.desc(), UploadedImage.id.desc())
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    ).scalars()
-    return list(rows), int(total or 0)
+        .where(col(UploadedImage.user_id) == user_id)
+        .order_by(col(UploadedImage.created_at).desc(), col(UploadedImage.id).desc())
+    )
+    return ownership.page_of(session, query, page, per_page)
 
 
 def delete(session: Session, user_id: int, image_id: int) -> None:

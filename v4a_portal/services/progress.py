@@ -1,6 +1,5 @@
 """Live video progress over Redis pub/sub: one channel per user, one JSON message per change
-(the shape of video_jobs.event: video_id, batch_id, status, progress, error_code,
-error_message, video_url, thumbnail_url, refunded; a refund adds the new balance).
+(a `VideoEvent`, made by services/videos/events.py).
 
 Workers `publish`; the SSE route and the Reflex UI `listen` (sync) or `listen_async`. Pub/sub
 is fire-and-forget: a listener that was not subscribed misses the message, so a listener
@@ -23,7 +22,7 @@ import weakref
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager, suppress
 from functools import lru_cache
-from typing import Any
+from typing import Any, NotRequired, TypedDict, cast
 
 import redis.asyncio as aioredis
 from redis import Redis
@@ -36,7 +35,26 @@ from v4a_portal.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-Event = dict[str, Any]
+
+class VideoEvent(TypedDict):
+    """One change of a video, as workers publish it and SSE / the UI receive it."""
+
+    video_id: int
+    batch_id: str | None
+    status: str
+    progress: int
+    error_code: str | None
+    error_message: str | None
+    video_url: str | None
+    thumbnail_url: str | None
+    refunded: bool
+    balance: NotRequired[int | None]  # the customer's balance after a refund
+
+
+Event = VideoEvent
+# A live view that heard nothing of a video this long re-reads its row: pub/sub drops
+# messages across a Redis restart, and the SSE route and the UI loop must not wait forever.
+QUIET_SECONDS = 10.0
 
 
 def channel(user_id: int) -> str:
@@ -66,7 +84,7 @@ def _decode(message: dict[str, Any] | None) -> Event | None:
         event = json.loads(message["data"])
     except (TypeError, ValueError):
         return None
-    return event if isinstance(event, dict) else None
+    return cast(Event, event) if isinstance(event, dict) else None
 
 
 class Listener:

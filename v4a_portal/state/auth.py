@@ -15,7 +15,8 @@ from reflex.event import EventSpec
 from v4a_portal import routes
 from v4a_portal.db import session_scope
 from v4a_portal.models import User
-from v4a_portal.services import permissions, sessions
+from v4a_portal.services import permissions
+from v4a_portal.services.auth import web_sessions
 from v4a_portal.state import messages
 
 # Runs in the browser: the API clears the HttpOnly cookie, then a full load drops this tab's
@@ -28,12 +29,12 @@ _SIGN_OUT_JS = (
 
 def _user_for(token: str | None) -> User | None:
     with session_scope() as session:
-        return sessions.user_for(session, token)
+        return web_sessions.user_for(session, token)
 
 
 def _end_session(token: str | None) -> None:
     with session_scope() as session:
-        sessions.end(session, token)
+        web_sessions.end(session, token)
 
 
 class AuthState(rx.State):
@@ -85,7 +86,7 @@ class AuthState(rx.State):
 
     def _cookie(self) -> str | None:
         # The websocket's handshake headers: the HttpOnly cookie never reaches JavaScript.
-        return sessions.cookie_from_header(self.router.headers.cookie)
+        return web_sessions.cookie_from_header(self.router.headers.cookie)
 
     def _show(self, user: User | None) -> None:
         self.user_name = (user.name or user.email.split("@")[0]) if user else ""

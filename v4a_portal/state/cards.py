@@ -6,24 +6,19 @@ words and links already made, so the pages stay free of formatting logic.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from v4a_portal import routes
 from v4a_portal.models import GeneratedScript, UploadedImage
 from v4a_portal.services import images
+from v4a_portal.services.scripts import text_format
 from v4a_portal.state import formatting, messages
 
 _FORMAT_NAMES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WebP"}
-# "HOOK: ...", "SCENE 2 (3s): ...", "ON-SCREEN: ...": a labelled line of the script's text form.
-_LABELLED = re.compile(r"^([A-Z][A-Za-z0-9 ()\-]{0,30}):\s*(.*)$")
 
 
-@dataclass(frozen=True)
-class ScriptLine:
-    label: str
-    text: str
-    caption: bool = False  # words shown on screen, not a direction
+# A line of a script as shown: the labelled text form read by its one grammar.
+ScriptLine = text_format.LabelledLine
 
 
 @dataclass(frozen=True)
@@ -106,18 +101,4 @@ def script_card(script: GeneratedScript) -> ScriptCard:
 
 
 def script_lines(text: str) -> list[ScriptLine]:
-    """Labelled lines; an unlabelled line continues the one before (users edit freely)."""
-    lines: list[ScriptLine] = []
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line:
-            continue
-        if match := _LABELLED.match(line):
-            label = match.group(1)
-            lines.append(ScriptLine(label, match.group(2), label.upper() == "ON-SCREEN"))
-        elif lines:
-            last = lines[-1]
-            lines[-1] = ScriptLine(last.label, f"{last.text} {line}".strip(), last.caption)
-        else:
-            lines.append(ScriptLine("", line))
-    return lines
+    return text_format.labelled_lines(text)

@@ -1,8 +1,8 @@
-"""What the Studio and the Library show of a video clip: a plain row built from the Video,
-its photo and its script, then kept current by the worker's progress messages.
+"""What the Studio and the Library show of a video (a "clip" card): a plain row built from
+the Video, its photo and its script, then kept current by the worker's progress messages.
 
 A card carries only what the page renders, with the words and links already made. The
-progress messages (services/video_jobs.event) have the same fields whether they come from
+progress messages (services/videos/events.py) have the same fields whether they come from
 Redis or from a fresh read of the row, so one function applies both.
 """
 
@@ -15,13 +15,18 @@ from typing import Any
 from sqlmodel import Session
 
 from v4a_portal import routes
-from v4a_portal.models import GeneratedScript, UploadedImage, Video, VideoStatus
+from v4a_portal.models import (
+    ACTIVE_STATUSES,
+    REFUNDING_STATUSES,
+    GeneratedScript,
+    UploadedImage,
+    Video,
+    VideoStatus,
+)
 from v4a_portal.services import catalog, images, scripts, storage, videos
 from v4a_portal.services.errors import InvalidInput, NotFound
 from v4a_portal.state import formatting, messages
 
-ACTIVE = frozenset({VideoStatus.pending.value, VideoStatus.processing.value})
-REFUNDABLE = frozenset({VideoStatus.failed.value, VideoStatus.canceled.value})
 # A clip only moves forward: queued → generating → an end. A message that arrives late (it
 # was queued behind a fresher read of the row) must not move it back.
 _STAGE = {VideoStatus.pending.value: 0, VideoStatus.processing.value: 1}
@@ -69,17 +74,17 @@ def orientation(size: str | None) -> str:
 
 
 def _status(status: str) -> tuple[str, bool]:
-    return messages.clip_status(status), status in ACTIVE
+    return messages.clip_status(status), status in ACTIVE_STATUSES
 
 
 def clip_card(
     video: Video, photo: UploadedImage | None, script: GeneratedScript | None
 ) -> ClipCard:
     assert video.id is not None
-    store = storage.get_storage()
     photo_url = images.url_for(photo) if photo else ""
     done = video.status == VideoStatus.completed.value and bool(video.file_path)
     label, active = _status(video.status)
+    video_url, thumbnail_url = storage.video_urls(video.file_path)
     spec = (f"{video.duration} s", orientation(video.size), _model_label(video.model))
     return ClipCard(
         id=video.id,
@@ -89,12 +94,8 @@ def clip_card(
         progress=100 if done else max(0, min(99, video.progress)),
         error=video.error_message or "",
         refunded=video.refunded_at is not None,
-        video_url=store.url(video.file_path) if done and video.file_path else "",
-        poster_url=(
-            store.url(storage.thumbnail_key(video.file_path))
-            if done and video.file_path
-            else photo_url
-        ),
+        video_url=(video_url or "") if done else "",
+        poster_url=(thumbnail_url or photo_url) if done else photo_url,
         download_name=f"v4a-clip-{video.id}.mp4",
         spec=" · ".join(p for p in spec if p),
         credits=video.credits_used,
@@ -174,7 +175,7 @@ def with_event(card: ClipCard, event: dict[str, Any]) -> ClipCard:
         status_label=label,
         active=active,
         progress=100 if done else min(percent, 99),
-        error=str(event.get("error_message") or "") if status in REFUNDABLE else "",
+        error=str(event.get("error_message") or "") if status in REFUNDING_STATUSES else "",
         refunded=bool(event.get("refunded")) or card.refunded,
         video_url=video_url or card.video_url,
         poster_url=thumbnail or card.poster_url,
@@ -195,5 +196,5 @@ def apply_events(
             continue
         before = updated[index]
         updated[index] = after = with_event(before, event)
-        refunded = refunded or (before.active and after.status in REFUNDABLE)
+        refunded = refunded or (before.active and after.status in REFUNDING_STATUSES)
     return updated, refunded

@@ -8,6 +8,7 @@ import reflex as rx
 from reflex.event import EventSpec
 
 from v4a_portal.db import session_scope
+from v4a_portal.models import ACTIVE_STATUSES, VideoStatus
 from v4a_portal.services import videos
 from v4a_portal.state.auth import AuthState
 from v4a_portal.state.clip_cards import ClipCard, cards_for
@@ -18,10 +19,8 @@ from v4a_portal.state.service_call import call
 # The filter buttons, in order, and the statuses each asks the service for.
 FILTERS: dict[str, str | None] = {
     "all": None,
-    "active": "pending,processing",
-    "completed": "completed",
-    "failed": "failed",
-    "canceled": "canceled",
+    "active": ",".join(ACTIVE_STATUSES),
+    **{s.value: s.value for s in (VideoStatus.completed, VideoStatus.failed, VideoStatus.canceled)},
 }
 TABS = ("photos", "videos")
 

@@ -31,7 +31,6 @@ from v4a_portal.state.service_call import call, row_id
 
 logger = logging.getLogger(__name__)
 
-QUIET_SECONDS = 10.0  # no news of the page's clips this long: re-read their rows
 BURST = 50  # messages already waiting are applied together, under one lock
 _DRAIN_SECONDS = 0.002
 
@@ -134,13 +133,13 @@ class LiveClips(rx.State, mixin=True):
                         yield AuthState.refresh_user  # the header's balance, re-read
                     if not ids:
                         return
-                    left = QUIET_SECONDS - (time.monotonic() - heard)
+                    left = progress.QUIET_SECONDS - (time.monotonic() - heard)
                     events = await _burst(listener, left) if left > 0 else []
                     if tab.gone():
                         return
                     if any(event.get("video_id") in ids for event in events):
                         heard = time.monotonic()
-                    elif time.monotonic() - heard >= QUIET_SECONDS:
+                    elif time.monotonic() - heard >= progress.QUIET_SECONDS:
                         # Quiet for these clips: did pub/sub drop one (a Redis restart)?
                         events = await asyncio.to_thread(_snapshot, user_id, ids)
                         heard = time.monotonic()

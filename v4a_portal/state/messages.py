@@ -167,7 +167,3 @@ def clip_status(status: str) -> str:
 def credits_short(needed: int, balance: int) -> str:
     """Why Generate is off: the same words as a refused debit (error_text)."""
     return f"This costs {needed} credits and you have {balance}: {needed - balance} more needed."
-
-
-def clip_count(count: int) -> str:
-    return "1 clip" if count == 1 else f"{count} clips"

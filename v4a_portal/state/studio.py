@@ -25,6 +25,9 @@ from v4a_portal.state.cards import PhotoCard, ScriptCard, photo_card, script_car
 from v4a_portal.state.service_call import call, row_id
 from v4a_portal.state.upload_stream import receive_one
 
+# What the brief form offers, from the rules the script service checks.
+SCRIPT_DURATIONS: list[int] = sorted(scripts.DURATIONS)
+
 logger = logging.getLogger(__name__)
 
 UPLOAD_ID = "studio-photo"

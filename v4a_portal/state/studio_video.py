@@ -2,7 +2,7 @@
 the price as they change, Generate, and the new clips kept live (state/live_clips.py).
 
 A substate of StudioState, so it reads the photo and script on screen. Prices come only
-from the catalog; the debit and the rows are videos.request_clips' business.
+from the catalog; the debit and the rows are videos.request' business.
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ from v4a_portal.state.clip_cards import ClipCard, cards_for, owned_cards
 from v4a_portal.state.live_clips import LiveClips
 from v4a_portal.state.service_call import call
 from v4a_portal.state.studio import StudioState
+
+# The longest free-text prompt the order service takes.
+PROMPT_MAX: int = videos.MAX_PROMPT
 
 # The newest clips the Studio shows (a full batch); the Library has them all.
 RECENT_CLIPS = 9
@@ -58,7 +61,7 @@ def _recent(user_id: int) -> list[ClipCard]:
 
 def _request(user_id: int, request: dict[str, Any]) -> list[ClipCard]:
     """Debit and queue the clips (a blocking call: the caller runs it in a thread)."""
-    requested = videos.request_clips(user_id, **request)
+    requested = videos.request(user_id, **request)
     with session_scope() as session:
         return owned_cards(session, user_id, requested.video_ids)
 

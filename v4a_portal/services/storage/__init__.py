@@ -2,6 +2,11 @@
 
 `get_storage()` is the configured backend; everything that stores or reads media goes
 through it. Keys follow the seed's layout (keys.upload_key, keys.video_key).
+
+The stored key (`file_path`, `thumbnail_path`) is the truth; a URL is made from it when a
+page or an answer is built (`url_of`, `video_urls`), because URLs change with the backend,
+a CDN base or signing. The seed's `storage_url` / `video_url` columns keep the public URL
+at write time for readers of the database; the portal never reads them.
 """
 
 from __future__ import annotations
@@ -34,7 +39,9 @@ __all__ = [
     "safe_filename",
     "thumbnail_key",
     "upload_key",
+    "url_of",
     "video_key",
+    "video_urls",
 ]
 
 _current: tuple[Settings, Storage] | None = None
@@ -68,3 +75,15 @@ def gcs_storage(settings: Settings | None = None) -> Storage:
         public_base_url=settings.gcs_public_base_url,
         signed_url_minutes=settings.gcs_signed_url_minutes if settings.gcs_signed_urls else None,
     )
+
+
+def url_of(key: str | None) -> str | None:
+    """The URL a browser fetches a stored object at (signed when the bucket is private)."""
+    return get_storage().url(key) if key else None
+
+
+def video_urls(file_path: str | None) -> tuple[str | None, str | None]:
+    """A finished video's URL and its thumbnail's; (None, None) before it has a file."""
+    if not file_path:
+        return None, None
+    return url_of(file_path), url_of(thumbnail_key(file_path))

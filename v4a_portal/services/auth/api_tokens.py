@@ -1,4 +1,4 @@
-"""API tokens: short-lived access JWTs (PyJWT, HS256) and rotated opaque refresh tokens.
+"""API tokens: short-lived access JWTs (PyJWT, HS256) and rotated opaque refresh api_tokens.
 
 Presenting a refresh token that was already used means it leaked: the whole family
 (every token descended from that sign-in) is revoked.
@@ -16,8 +16,8 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from v4a_portal.models import RefreshToken, User, utcnow
+from v4a_portal.services.auth.web_sessions import hash_token
 from v4a_portal.services.errors import Unauthorized
-from v4a_portal.services.sessions import hash_token
 from v4a_portal.settings import get_settings
 
 AUDIENCE = "v4a-api"

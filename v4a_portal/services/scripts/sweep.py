@@ -3,8 +3,8 @@ and storing the script (web process restarted, killed, deployed over) is refunde
 
 A script debit is settled by a script row carrying its key (`charge_key`) or by its refund
 (key `refund:<debit key>`). One still unsettled after `V4A_SCRIPT_ORPHAN_MINUTES` is an
-orphan; `scripts.refund_unless_stored` refunds it under the debit's row lock, the lock
-`scripts._store` takes too, so a writer that finishes after all stores nothing and reports
+orphan; `writing.refund_unless_stored` refunds it under the debit's row lock, the lock
+`writing._store` takes too, so a writer that finishes after all stores nothing and reports
 the refund.
 
 Run every minute by jobs/maintenance.py; callable directly (tests, an operator).
@@ -20,7 +20,8 @@ from sqlmodel import Session
 
 from v4a_portal.db import session_scope
 from v4a_portal.models import CreditLedger, GeneratedScript, LedgerKind, utcnow
-from v4a_portal.services import scripts
+from v4a_portal.services import ledger_keys
+from v4a_portal.services.scripts import writing
 from v4a_portal.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ def sweep(now: datetime | None = None) -> int:
         orphans = _orphans(session, since=now - LOOKBACK, cutoff=cutoff)
     refunded = 0
     for key, user_id, created_at in orphans:
-        entry = scripts.refund_unless_stored(key, "orphaned")
+        entry = writing.refund_unless_stored(key, "orphaned")
         if entry is not None:  # else stored or refunded since the query
             refunded += 1
             log.warning(
@@ -68,7 +69,7 @@ def _orphans(
     ).scalar()
     refund = CreditLedger.__table__.alias("refund")
     refunded = exists().where(
-        refund.c.idempotency_key == literal(scripts.REFUND_PREFIX) + ledger.idempotency_key
+        refund.c.idempotency_key == literal(ledger_keys.REFUND_PREFIX) + ledger.idempotency_key
     )
     stored_for_it = exists().where(stored.charge_key == ledger.idempotency_key)
     # Scripts stored before `charge_key` existed carry none: a debit followed by such a
@@ -85,7 +86,7 @@ def _orphans(
         .where(
             ledger.id > (floor or 0),
             ledger.kind == LedgerKind.script.value,
-            ledger.idempotency_key.startswith(scripts.DEBIT_PREFIX, autoescape=True),
+            ledger.idempotency_key.startswith(ledger_keys.SCRIPT_DEBIT_PREFIX, autoescape=True),
             ledger.created_at >= since,
             ledger.created_at < cutoff,
             ~refunded,

@@ -1,4 +1,4 @@
-"""The detached render process: `python -m v4a_portal.providers.draft_render_job <job folder>`.
+"""The detached render process: `python -m v4a_portal.providers.draft_render_process <dir>`.
 
 Draws the frames with Pillow (a few threads: resizing releases the GIL) and pipes them into
 the ffmpeg binary that imageio-ffmpeg ships, writing progress as frames are encoded. The
@@ -18,10 +18,9 @@ from pathlib import Path
 import imageio_ffmpeg
 from PIL import Image, UnidentifiedImageError
 
-from v4a_portal.providers.draft_frames import Clip, open_photo
-from v4a_portal.providers.draft_renderer import JobDir
-from v4a_portal.providers.video_provider import Caption
-from v4a_portal.services import video_files
+from v4a_portal.providers.draft_frames import DraftFrames, open_photo
+from v4a_portal.providers.draft_renderer import RenderDir
+from v4a_portal.providers.video_provider import THUMBNAIL_WIDTH, Caption
 
 # Speed over size: a draft is a preview, and must render faster than it plays.
 PRESET = "superfast"
@@ -70,37 +69,35 @@ def ffmpeg_command(width: int, height: int, fps: int, output: Path) -> list[str]
     ]
 
 
-def save_thumbnail(frame: Image.Image, job: JobDir) -> None:
+def save_thumbnail(frame: Image.Image, folder: RenderDir) -> None:
     """The first frame as the clip's thumbnail, so the pipeline need not decode the video."""
-    height = max(2, round(frame.height * video_files.THUMBNAIL_WIDTH / frame.width / 2) * 2)
-    small = frame.convert("RGB").resize(
-        (video_files.THUMBNAIL_WIDTH, height), Image.Resampling.BILINEAR
-    )
-    temp = job.thumbnail.with_name(f".{job.thumbnail.name}.{os.getpid()}")
+    height = max(2, round(frame.height * THUMBNAIL_WIDTH / frame.width / 2) * 2)
+    small = frame.convert("RGB").resize((THUMBNAIL_WIDTH, height), Image.Resampling.BILINEAR)
+    temp = folder.thumbnail.with_name(f".{folder.thumbnail.name}.{os.getpid()}")
     small.save(temp, "JPEG", quality=85)
-    os.replace(temp, job.thumbnail)
+    os.replace(temp, folder.thumbnail)
 
 
-def render(job: JobDir) -> None:
-    spec = json.loads(job.spec.read_text())
+def render(folder: RenderDir) -> None:
+    spec = json.loads(folder.spec.read_text())
     width, height = (int(v) for v in spec["size"].split("x"))
     fps = int(spec["fps"])
     try:
-        photo = open_photo(job.photo.read_bytes())
+        photo = open_photo(folder.photo.read_bytes())
     except (UnidentifiedImageError, OSError) as exc:
         raise RenderError("bad_image", "The photo could not be read.") from exc
     captions = tuple(Caption(float(a), float(b), str(t)) for a, b, t in spec["captions"])
-    clip = Clip(photo, width, height, spec["duration"], fps, captions, spec["seed"])
+    clip = DraftFrames(photo, width, height, spec["duration"], fps, captions, spec["seed"])
 
     def draw(n: int) -> bytes:
         frame = clip.frame(n)
         if n == 0:
-            save_thumbnail(frame, job)
+            save_thumbnail(frame, folder)
         return frame.tobytes()
 
-    with job.log.open("ab") as log:
+    with folder.log.open("ab") as log:
         encoder = subprocess.Popen(
-            ffmpeg_command(width, height, fps, job.partial), stdin=subprocess.PIPE, stderr=log
+            ffmpeg_command(width, height, fps, folder.partial), stdin=subprocess.PIPE, stderr=log
         )
     assert encoder.stdin is not None
     workers = max(1, min(4, os.cpu_count() or 1))
@@ -119,29 +116,29 @@ def render(job: JobDir) -> None:
                     ahead.append(pool.submit(draw, n))
                 written += 1
                 if written % _PROGRESS_EVERY == 0:
-                    job.write_atomic(job.progress, str(99 * written // clip.frame_count))
+                    folder.write_atomic(folder.progress, str(99 * written // clip.frame_count))
         encoder.stdin.close()
     except BrokenPipeError:
         pass  # ffmpeg died; its exit code and log say why
     if encoder.wait() != 0:  # ffmpeg's own words are in render.log
         raise RenderError("render_failed", "The preview could not be encoded.")
-    job.write_atomic(job.progress, "99")
-    os.replace(job.partial, job.video)
+    folder.write_atomic(folder.progress, "99")
+    os.replace(folder.partial, folder.video)
 
 
 def main(folder: str) -> int:
-    job = JobDir(Path(folder))
-    job.pid.write_text(str(os.getpid()))
-    if job.canceled.exists():
+    folder = RenderDir(Path(folder))
+    folder.pid.write_text(str(os.getpid()))
+    if folder.canceled.exists():
         return 0
-    job.write_atomic(job.progress, "0")
+    folder.write_atomic(folder.progress, "0")
     try:
-        render(job)
+        render(folder)
     except RenderError as exc:
-        job.fail(exc.code, exc.message)
+        folder.fail(exc.code, exc.message)
         return 1
     except Exception as exc:  # anything else is still an answer the poller must see
-        job.fail("render_failed", f"The preview could not be rendered ({type(exc).__name__}).")
+        folder.fail("render_failed", f"The preview could not be rendered ({type(exc).__name__}).")
         raise
     return 0
 

@@ -4,7 +4,7 @@ Credits are debited before the writer runs, in a transaction of their own, so pa
 requests can never spend more than the balance. Every debit then ends with exactly one of
 a stored script (which records the debit's key in `charge_key`) or a refund (whose
 idempotency key is derived from the debit's): a writer failure refunds at once, and a
-request that died in between is refunded by the orphan sweep (services/script_sweep.py).
+request that died in between is refunded by the orphan sweep (services/scripts/sweep.py).
 Storing and refunding both take the debit's row lock and check for the other first.
 """
 
@@ -13,24 +13,21 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import select
+from sqlmodel import Session, col
 
 from v4a_portal.db import session_scope
 from v4a_portal.models import CreditLedger, GeneratedScript, LedgerKind
-from v4a_portal.providers import script_format
-from v4a_portal.providers.script_writer import Brief, ScriptWriter, WriterError
-from v4a_portal.providers.script_writers import writer_for
-from v4a_portal.services import catalog, images, ledger
-from v4a_portal.services.errors import DomainError, InvalidInput, NotFound
+from v4a_portal.providers.script_writer import AdScript, Brief, ScriptWriter, WriterError
+from v4a_portal.providers.writer_registry import writer_for
+from v4a_portal.services import catalog, images, ledger, ledger_keys, ownership
+from v4a_portal.services.errors import DomainError, InvalidInput
+from v4a_portal.services.scripts import text_format
 from v4a_portal.settings import get_settings
 
 LANGUAGES = {"en", "es", "fr", "de", "it", "pt", "nl", "ja"}
 DURATIONS = {4, 6, 8, 12, 15, 20, 30}
 MAX_TEXT = 10_000
-# Every paid script's debit key starts with this; the orphan sweep looks for no other.
-DEBIT_PREFIX = "script:"
-REFUND_PREFIX = "refund:"
 
 
 class ScriptFailed(DomainError):
@@ -93,7 +90,7 @@ def generate(
         image_bytes = images.read_bytes(image)
         content_type = image.content_type or "image/jpeg"
     price = catalog.script_price()
-    debit_key = f"{DEBIT_PREFIX}{user_id}:{uuid.uuid4().hex}"
+    debit_key = ledger_keys.script_debit(user_id, uuid.uuid4().hex)
     ledger.apply(
         user_id=user_id,
         delta=-price,
@@ -134,7 +131,7 @@ def generate(
 def _store(
     user_id: int,
     request: ScriptRequest,
-    script: script_format.AdScript,
+    script: AdScript,
     writer_name: str,
     price: int,
     parent_script_id: int | None,
@@ -152,7 +149,7 @@ def _store(
         row = GeneratedScript(
             user_id=user_id,
             image_id=request.image_id,
-            script_text=script_format.render(script),
+            script_text=text_format.render(script),
             credits_used=price,
             product=request.product,
             audience=request.audience,
@@ -186,17 +183,13 @@ def refund_unless_stored(debit_key: str, why: str) -> ledger.Entry | None:
                 user_id=debit.user_id,
                 delta=-debit.delta,
                 kind=LedgerKind.refund,
-                key=refund_key(debit_key),
+                key=ledger_keys.refund_of(debit_key),
                 reference=f"script-request:{debit_key.rsplit(':', 1)[-1]}",
                 note=why[:500],
             )
         except ledger.DuplicateKey:
             # Every refund is checked under the lock above; the unique key is the last guard.
             return None
-
-
-def refund_key(debit_key: str) -> str:
-    return f"{REFUND_PREFIX}{debit_key}"
 
 
 def _lock_debit(session: Session, debit_key: str) -> CreditLedger | None:
@@ -210,7 +203,7 @@ def _lock_debit(session: Session, debit_key: str) -> CreditLedger | None:
 
 
 def _refunded(session: Session, debit_key: str) -> bool:
-    return ledger.find(session, refund_key(debit_key)) is not None
+    return ledger.find(session, ledger_keys.refund_of(debit_key)) is not None
 
 
 def _stored(session: Session, debit_key: str) -> bool:
@@ -226,10 +219,7 @@ def _balance(user_id: int) -> int:
 
 
 def get_owned(session: Session, user_id: int, script_id: int) -> GeneratedScript:
-    row = session.get(GeneratedScript, script_id)
-    if row is None or row.user_id != user_id:
-        raise NotFound("No such script.")
-    return row
+    return ownership.get_owned(session, GeneratedScript, user_id, script_id, "script")
 
 
 def regenerate(user_id: int, script_id: int, *, writer: ScriptWriter | None = None) -> Generated:
@@ -255,7 +245,7 @@ def edit(session: Session, user_id: int, script_id: int, text: str) -> Generated
     text = (text or "").strip()
     if not text or len(text) > MAX_TEXT:
         raise InvalidInput(f"A script must be 1-{MAX_TEXT} characters.")
-    if script_format.parse(text) is None:
+    if text_format.parse(text) is None:
         raise InvalidInput(
             "Keep the HOOK:, SCENE n (Ns):, ON-SCREEN:, CTA: and VIDEO PROMPT: lines "
             "so the video steps can read the script."
@@ -274,25 +264,11 @@ def list_for(
     page: int = 1,
     per_page: int = 20,
 ) -> tuple[list[GeneratedScript], int]:
-    where = [GeneratedScript.user_id == user_id]
+    query = select(GeneratedScript).where(col(GeneratedScript.user_id) == user_id)
     if image_id is not None:
-        where.append(GeneratedScript.image_id == image_id)
-    per_page = min(max(per_page, 1), 100)
-    total = session.execute(
-        select(func.count()).select_from(GeneratedScript).where(*where)
-    ).scalar_one()
-    rows = (
-        session.execute(
-            select(GeneratedScript)
-            .where(*where)
-            .order_by(GeneratedScript.id.desc())
-            .offset((max(page, 1) - 1) * per_page)
-            .limit(per_page)
-        )
-        .scalars()
-        .all()
-    )
-    return list(rows), int(total)
+        query = query.where(col(GeneratedScript.image_id) == image_id)
+    query = query.order_by(col(GeneratedScript.id).desc())
+    return ownership.page_of(session, query, page, per_page)
 
 
 def lineage(session: Session, user_id: int, script_id: int) -> list[GeneratedScript]:

@@ -16,7 +16,8 @@ from typing import BinaryIO
 
 import imageio_ffmpeg
 
-THUMBNAIL_WIDTH = 480
+from v4a_portal.providers.video_provider import THUMBNAIL_WIDTH
+
 _DURATION = re.compile(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)")
 _VIDEO = re.compile(r"Stream #\d+:\d+.*?: Video: (\w+)[^\n]*")
 _SIZE = re.compile(r", (\d{2,5})x(\d{2,5})\b")

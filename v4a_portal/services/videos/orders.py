@@ -1,9 +1,9 @@
-"""Video clips as the customer sees them: request (paid), cancel (refunded), read, list.
+"""A customer's order of videos: request (paid) and cancel (refunded).
 
-A request debits every clip's credits and creates the rows in ONE transaction, then
-enqueues one job per clip only after the commit: a job never sees a row that may still
-roll back, and a lost enqueue (the process dies, Redis is down) is repaired by the
-maintenance sweep (services/video_sweep.py), which finds active clips without a live job.
+A request debits every video's credits and creates the rows in ONE transaction, then
+enqueues one RQ job per video only after the commit: an RQ job never sees a row that may
+still roll back, and a lost enqueue (the process dies, Redis is down) is repaired by the
+maintenance sweep (services/videos/sweep.py), which finds active videos without a live job.
 """
 
 from __future__ import annotations
@@ -13,14 +13,15 @@ import uuid
 from dataclasses import dataclass
 
 from redis.exceptions import RedisError
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import select
 
 from v4a_portal.db import session_scope
 from v4a_portal.models import LedgerKind, Video, VideoStatus
-from v4a_portal.providers import script_format
-from v4a_portal.services import catalog, images, ledger, scripts, video_jobs
-from v4a_portal.services.errors import Conflict, InvalidInput, NotFound
+from v4a_portal.services import catalog, images, ledger, ledger_keys, notices, scripts
+from v4a_portal.services.errors import Conflict, InvalidInput
+from v4a_portal.services.scripts import text_format
+from v4a_portal.services.videos import generations, rq_jobs, transitions
+from v4a_portal.services.videos.reads import get_owned
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ class Requested:
     replayed: bool = False  # the same idempotency key was used before: nothing new
 
 
-def request_clips(
+def request(
     user_id: int,
     image_id: int,
     script_id: int | None,
@@ -47,11 +48,11 @@ def request_clips(
     count: int = 1,
     idempotency_key: str | None = None,
 ) -> Requested:
-    """Debit and create `count` pending clips, then enqueue them.
+    """Debit and create `count` pending videos, then enqueue their RQ jobs.
 
     Raises InvalidInput (a combination the catalog refuses), NotFound (not the user's photo
     or script) or InsufficientCredits (nothing created, nothing spent). A repeated
-    `idempotency_key` (a client retrying) returns the first request's clips, paid once.
+    `idempotency_key` (a client retrying) returns the first request's videos, paid once.
     """
     order = catalog.quote(model, duration, size, count)
     prompt = (prompt or "").strip()
@@ -93,7 +94,7 @@ def _create(
             user_id=user_id,
             delta=-order.credits,
             kind=LedgerKind.video,
-            key=f"videos:{batch_id}",
+            key=ledger_keys.video_batch_debit(batch_id),
             reference=f"batch:{batch_id}",
             note=f"{count} x {model} {duration}s {size}",
         )
@@ -117,18 +118,18 @@ def _create(
         jobs: list[tuple[int, str]] = []
         for row in rows:
             assert row.id is not None
-            row.celery_task_id = video_jobs.job_id(row.id)
-            jobs.append((row.id, row.celery_task_id))
+            row.rq_job_id = rq_jobs.rq_job_id(row.id)
+            jobs.append((row.id, row.rq_job_id))
     try:
-        for video_id, rq_job_id in jobs:
-            video_jobs.enqueue(video_id, rq_job_id, model)
+        for video_id, job_id in jobs:
+            rq_jobs.enqueue(video_id, job_id, model)
     except RedisError as exc:  # the sweep enqueues them within a minute
         log.warning("enqueue of batch %s failed, left to the sweep: %s", batch_id, exc)
     return Requested([v for v, _ in jobs], batch_id, order.credits, entry.balance_after)
 
 
 def _replay(user_id: int, batch_id: str) -> Requested:
-    """The clips of an earlier request with the same idempotency key."""
+    """The videos of an earlier request with the same idempotency key."""
     with session_scope() as session:
         rows = (
             session.execute(
@@ -150,7 +151,7 @@ def _replay(user_id: int, batch_id: str) -> Requested:
 
 
 def _script_prompt(script_text: str) -> str:
-    parsed = script_format.parse(script_text)
+    parsed = text_format.parse(script_text)
     return parsed.video_prompt if parsed else ""
 
 
@@ -161,65 +162,17 @@ class Canceled:
 
 
 def cancel(user_id: int, video_id: int) -> Canceled:
-    """Cancel a queued or running clip and refund it (once). NotFound for another user's
-    clip, Conflict when it already finished."""
-    finished = video_jobs.finish(
-        video_id,
-        VideoStatus.canceled,
-        "canceled",
-        "Canceled. Your credits were refunded.",
-        user_id=user_id,
+    """Cancel a queued or running video and refund it (once). NotFound for another user's
+    video, Conflict when it already finished."""
+    finished = transitions.finish(
+        video_id, VideoStatus.canceled, "canceled", notices.CANCELED, user_id=user_id
     )
     with session_scope() as session:
         video = get_owned(session, user_id, video_id)
     if finished is None:
         raise Conflict(f"This clip is already {video.status}.", code="video_finished")
-    if finished.provider_job_id:
-        # The running job also notices within a second; asking now stops a paid render
-        # even when no worker is alive.
-        video_jobs.cancel_at_provider(finished.model, finished.provider_job_id)
+    if finished.generation_id:
+        # The running RQ job also notices within a second; asking now stops a paid
+        # generation even when no worker is alive.
+        generations.cancel_generation(finished.model, finished.generation_id)
     return Canceled(video, finished.balance)
-
-
-def get_owned(session: Session, user_id: int, video_id: int) -> Video:
-    """The user's clip; another user's answers exactly like a missing one."""
-    video = session.get(Video, video_id)
-    if video is None or video.user_id != user_id:
-        raise NotFound("No such video.")
-    return video
-
-
-def list_for(
-    session: Session,
-    user_id: int,
-    *,
-    status: str | None = None,
-    batch_id: str | None = None,
-    image_id: int | None = None,
-    script_id: int | None = None,
-    page: int = 1,
-    per_page: int = 20,
-) -> tuple[list[Video], int]:
-    """One page of the user's clips, newest first, and the total count."""
-    where = [Video.user_id == user_id]
-    if status is not None:
-        statuses = [s.strip() for s in status.split(",") if s.strip()]
-        unknown = sorted(set(statuses) - {s.value for s in VideoStatus})
-        if unknown or not statuses:
-            raise InvalidInput(f"status must be among {', '.join(s.value for s in VideoStatus)}.")
-        where.append(Video.status.in_(statuses))
-    if batch_id is not None:
-        where.append(Video.batch_id == batch_id)
-    if image_id is not None:
-        where.append(Video.image_id == image_id)
-    if script_id is not None:
-        where.append(Video.script_id == script_id)
-    total = session.execute(select(func.count()).select_from(Video).where(*where)).scalar_one()
-    rows = session.execute(
-        select(Video)
-        .where(*where)
-        .order_by(Video.created_at.desc(), Video.id.desc())
-        .offset((max(page, 1) - 1) * per_page)
-        .limit(min(max(per_page, 1), 100))
-    ).scalars()
-    return list(rows), int(total)

@@ -1,13 +1,14 @@
-"""The maintenance sweep over active clips (DESIGN.md invariant 5): no clip stays pending or
-processing without a live job, and none outlives its deadline.
+"""The maintenance sweep over active videos (README, "Video generation"): no video stays
+pending or processing without a live RQ job, and none outlives its deadline.
 
-A clip is alive while a job holds its lease (a Redis lock renewed every few seconds), or its
-RQ job is queued, scheduled for a retry, or just started. Anything else is an orphan: the
+A video is alive while an RQ job holds its lease (a Redis lock renewed every few seconds), or
+its RQ job is queued, scheduled for a retry, or just started. Anything else is an orphan: the
 web process died between commit and enqueue, Redis lost its data, a worker was SIGKILLed
 (its lease lapses long before RQ's own heartbeat marks the job abandoned). An orphan moves
-to the next job round and is enqueued again; the stored provider job id makes the new job
-resume the paid generation instead of starting another. Past its deadline a clip is failed
-and refunded instead, exactly once whatever else runs (video_jobs.finish is conditional).
+to the next RQ job round and is enqueued again; the stored generation id makes the new RQ
+job resume the paid generation instead of starting another. Past its deadline a video is
+failed and refunded instead, exactly once whatever else runs (transitions.finish is
+conditional).
 
 Run every minute by jobs/maintenance.py; callable directly (tests, an operator).
 """
@@ -21,19 +22,21 @@ from datetime import UTC, datetime, timedelta
 
 from redis import Redis
 from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
+from rq.job import Job
+from rq.job import JobStatus as RqJobStatus
 from sqlalchemy import select, update
 
 from v4a_portal.db import session_scope
-from v4a_portal.models import Video, VideoStatus, utcnow
-from v4a_portal.services import catalog, video_jobs
+from v4a_portal.models import ACTIVE_STATUSES, Video, VideoStatus, utcnow
+from v4a_portal.services import catalog, notices
 from v4a_portal.services.errors import InvalidInput
 from v4a_portal.services.redis_conn import get_redis
+from v4a_portal.services.videos import generations, rq_jobs, transitions
 from v4a_portal.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-_WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+_WAITING = {RqJobStatus.QUEUED, RqJobStatus.SCHEDULED, RqJobStatus.DEFERRED}
 
 
 @dataclass
@@ -64,20 +67,20 @@ def sweep(now: datetime | None = None, conn: Redis | None = None) -> SweepReport
     with session_scope() as session:
         active = list(
             session.execute(
-                select(Video).where(Video.status.in_(video_jobs.ACTIVE)).order_by(Video.id)
+                select(Video).where(Video.status.in_(ACTIVE_STATUSES)).order_by(Video.id)
             ).scalars()
         )
     for video in active:
         assert video.id is not None
         report.checked += 1
         if now >= deadline(video):
-            finished = video_jobs.finish(
-                video.id, VideoStatus.failed, *video_jobs.TIMED_OUT, now=now
+            finished = transitions.finish(
+                video.id, VideoStatus.failed, "timed_out", notices.TIMED_OUT, now=now
             )
             if finished is not None:
                 report.timed_out.append(video.id)
-                if finished.provider_job_id:
-                    video_jobs.cancel_at_provider(finished.model, finished.provider_job_id)
+                if finished.generation_id:
+                    generations.cancel_generation(finished.model, finished.generation_id)
         elif not _alive(video, now, conn) and _requeue(video, conn):
             report.requeued.append(video.id)
     if report.requeued or report.timed_out:
@@ -87,20 +90,20 @@ def sweep(now: datetime | None = None, conn: Redis | None = None) -> SweepReport
 
 def _alive(video: Video, now: datetime, conn: Redis) -> bool:
     assert video.id is not None
-    if conn.exists(video_jobs.lease_key(video.id)):
+    if conn.exists(rq_jobs.lease_key(video.id)):
         return True
     grace = timedelta(seconds=2 * get_settings().video_lease_seconds)
-    if not video.celery_task_id:
+    if not video.rq_job_id:
         return False
     try:
-        job = Job.fetch(video.celery_task_id, connection=conn)
+        job = Job.fetch(video.rq_job_id, connection=conn)
     except NoSuchJobError:
         # Just created and not enqueued yet is not lost: give the request time to enqueue.
         return now - _aware(video.created_at) < grace
     status = job.get_status(refresh=False)
     if status in _WAITING:
         return True
-    if status == JobStatus.STARTED and job.started_at is not None:
+    if status == RqJobStatus.STARTED and job.started_at is not None:
         # Between RQ starting the job and the job taking the lease.
         return now - _aware(job.started_at) < grace
     return False  # finished, failed, stopped or canceled while the clip is still active
@@ -110,22 +113,20 @@ def _requeue(video: Video, conn: Redis) -> bool:
     """Move the clip to its next job round and enqueue it; False when something else
     (another sweep, the job finishing) changed the row first."""
     assert video.id is not None
-    new_id = video_jobs.next_job_id(video.id, video.celery_task_id)
-    current = Video.__table__.c.celery_task_id
-    same_job = (
-        current.is_(None) if video.celery_task_id is None else current == video.celery_task_id
-    )
+    new_id = rq_jobs.next_rq_job_id(video.id, video.rq_job_id)
+    current = Video.__table__.c.rq_job_id
+    same_job = current.is_(None) if video.rq_job_id is None else current == video.rq_job_id
     with session_scope() as session:
         moved = session.execute(
             update(Video.__table__)
             .where(
                 Video.__table__.c.id == video.id,
-                Video.__table__.c.status.in_(video_jobs.ACTIVE),
+                Video.__table__.c.status.in_(ACTIVE_STATUSES),
                 same_job,
             )
-            .values(celery_task_id=new_id)
+            .values(rq_job_id=new_id)
         ).rowcount
     if not moved:
         return False
-    video_jobs.enqueue(video.id, new_id, video.model, conn)
+    rq_jobs.enqueue(video.id, new_id, video.model, conn)
     return True

@@ -1,0 +1,1 @@
+"""Who is signed in: the identity provider's ID tokens (`identity`), browser sessions (`web_sessions`) and API access/refresh tokens (`api_tokens`)."""

@@ -1,0 +1,67 @@
+"""The RQ jobs of videos: their ids, retry policy, lease key and enqueueing.
+
+RQ job ids are `video-{id}-{round}`: round 1 is enqueued by the request, and the sweep moves
+an orphaned video to the next round (the row's `rq_job_id` holds the current one). A job of
+an older round that RQ itself retries later finds itself superseded and does nothing.
+"""
+
+from __future__ import annotations
+
+from redis import Redis
+from rq import Queue, Retry
+from rq.exceptions import DuplicateJobError
+
+from v4a_portal.services import catalog, queues
+from v4a_portal.services.errors import InvalidInput
+from v4a_portal.services.redis_conn import get_redis
+from v4a_portal.settings import get_settings
+
+# A model switched off since the request still gets a job, which fails it cleanly.
+FALLBACK_TIMEOUT = 600
+
+
+def rq_job_id(video_id: int, round_: int = 1) -> str:
+    return f"video-{video_id}-{round_}"
+
+
+def next_rq_job_id(video_id: int, current: str | None) -> str:
+    try:
+        round_ = int((current or "").rsplit("-", 1)[1])
+    except (IndexError, ValueError):
+        round_ = 0
+    return rq_job_id(video_id, round_ + 1)
+
+
+def lease_key(video_id: int) -> str:
+    """The Redis lock a running RQ job holds (and renews) for its video."""
+    return f"v4a:video:{video_id}:lease"
+
+
+def retry_policy() -> Retry:
+    s = get_settings()
+    backoff = [s.video_retry_seconds * 3**i for i in range(s.video_retries)]
+    return Retry(max=s.video_retries, interval=backoff)
+
+
+def enqueue(video_id: int, job_id: str, model_id: str, conn: Redis | None = None) -> bool:
+    """Put the video's RQ job on the queue; False when a job with this id already exists."""
+    try:
+        timeout = catalog.get(model_id).timeout_seconds
+    except InvalidInput:
+        timeout = FALLBACK_TIMEOUT
+    queue = Queue(queues.VIDEOS, connection=conn or get_redis())
+    try:
+        queue.enqueue_call(
+            queues.GENERATE_VIDEO,
+            args=(video_id,),
+            job_id=job_id,
+            timeout=timeout,
+            retry=retry_policy(),
+            result_ttl=3600,
+            failure_ttl=7 * 86400,
+            description=f"video {video_id}",
+            unique=True,
+        )
+    except DuplicateJobError:
+        return False
+    return True
