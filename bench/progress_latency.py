@@ -63,18 +63,11 @@ _OBSERVE = """() => {
 
 
 def _event(video_id: int, percent: int) -> dict[str, object]:
-    """A running clip's message, the shape video_jobs.progress_event makes, plus the time."""
-    return {
-        "video_id": video_id,
-        "status": "processing",
-        "progress": percent,
-        "error_code": None,
-        "error_message": None,
-        "video_url": None,
-        "thumbnail_url": None,
-        "refunded": False,
-        "sent_at_ms": time.time() * 1000,  # Date.now() in Python
-    }
+    """A running video's progress message, as the RQ job sends it, plus the time."""
+    from v4a_portal.services.videos import events as video_events
+
+    sent = {"sent_at_ms": time.time() * 1000}  # Date.now() in Python
+    return {**video_events.progress_event(video_id, None, percent), **sent}
 
 
 def _wait_for_listener(redis: Redis, user_id: int, seconds: float = 30) -> None:

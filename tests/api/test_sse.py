@@ -59,8 +59,10 @@ def _drive(vid: int, sibling: int) -> None:
     other = transitions.start(sibling, rq_jobs.rq_job_id(sibling))
     assert clip is not None and other is not None
     for percent in (20, 40, 40, 60, 80):
-        progress.publish(clip.user_id, video_events.progress_event(clip, percent))
-        progress.publish(other.user_id, video_events.progress_event(other, percent + 5))
+        progress.publish(clip.user_id, video_events.progress_event(clip.id, clip.batch_id, percent))
+        progress.publish(
+            other.user_id, video_events.progress_event(other.id, other.batch_id, percent + 5)
+        )
     transitions.complete(vid, f"videos/{clip.user_id}/clip.mp4")
 
 
