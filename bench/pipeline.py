@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -46,10 +45,15 @@ from rq.registry import FinishedJobRegistry  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from bench.ledger import scratch_database  # noqa: E402
+from tests.support import servers  # noqa: E402
 from v4a_portal import schema_migrations  # noqa: E402
 from v4a_portal.db import session_scope  # noqa: E402
 from v4a_portal.models import LedgerKind, User, Video  # noqa: E402
-from v4a_portal.providers.video_provider import GenerationSpec, GenerationState, GenerationStatus  # noqa: E402
+from v4a_portal.providers.video_provider import (  # noqa: E402
+    GenerationSpec,
+    GenerationState,
+    GenerationStatus,
+)
 from v4a_portal.services import images, ledger, videos  # noqa: E402
 from v4a_portal.services.redis_conn import get_redis  # noqa: E402
 from v4a_portal.settings import get_settings  # noqa: E402
@@ -122,29 +126,8 @@ def _profile_clips(folder: Path) -> None:
 @contextmanager
 def private_redis() -> Iterator[str]:
     """A redis-server of our own (no persistence), so nothing else's queues interfere."""
-    port = free_port()
-    server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        client = Redis(port=port)
-        for _ in range(200):
-            try:
-                client.ping()
-                break
-            except Exception:
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        server.kill()
-        server.wait()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    with servers.private_redis() as server:
+        yield server.url
 
 
 def make_clip(folder: Path) -> Path:

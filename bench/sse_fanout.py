@@ -38,7 +38,8 @@ import redis.asyncio as aioredis  # noqa: E402
 from redis import Redis  # noqa: E402
 
 from bench.ledger import scratch_database  # noqa: E402
-from bench.pipeline import free_port, photo_bytes, private_redis, rss_mb_of  # noqa: E402
+from bench.pipeline import photo_bytes, private_redis, rss_mb_of  # noqa: E402
+from tests.support.servers import free_port  # noqa: E402
 from v4a_portal import schema_migrations  # noqa: E402
 from v4a_portal.db import session_scope  # noqa: E402
 from v4a_portal.models import LedgerKind, User  # noqa: E402

@@ -10,7 +10,6 @@ import asyncio
 import atexit
 import os
 import shutil
-import socket
 import tempfile
 import uuid
 from collections.abc import Coroutine, Iterator
@@ -34,6 +33,7 @@ os.environ.update(
     }
 )
 
+from tests.support.servers import free_port  # noqa: E402
 from v4a_portal import schema_migrations  # noqa: E402
 from v4a_portal.db import reset_engine  # noqa: E402
 
@@ -55,12 +55,6 @@ def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
     running in this one, where asyncio.run refuses to start."""
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, coroutine).result()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def use_database(url: str) -> None:

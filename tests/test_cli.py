@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select, update
 
-from tests.factories import call_cli, funded_user, run_cli
-from tests.samples import jpeg
+from tests.support.factories import call_cli, funded_user, run_cli
+from tests.support.samples import jpeg
 from v4a_portal.db import session_scope
 from v4a_portal.models import AuditLog, CreditLedger, RefreshToken, Role, UploadedImage, User
 from v4a_portal.services import accounts, images, ledger, storage

@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 from redis import Redis
 
 from tests.api.conftest import settings_env
-from tests.conftest import free_port
+from tests.support.servers import free_port
 
 
 def test_healthy(api_client: TestClient, redis_conn: Redis) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tests import samples
 from tests.api.conftest import assert_error
+from tests.support import samples
 from v4a_portal.services import storage
 
 VIDEO = bytes(range(256)) * 4  # 1024 bytes, every offset distinguishable

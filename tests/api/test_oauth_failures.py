@@ -18,7 +18,7 @@ from tests.api.conftest import (
     settings_env,
     start_login,
 )
-from tests.conftest import free_port
+from tests.support.servers import free_port
 from v4a_portal.services.redirects import safe_next
 
 

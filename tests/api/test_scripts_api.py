@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tests.api.conftest import assert_error, bearer, make_user
-from tests.factories import set_balance
-from tests.samples import jpeg
+from tests.support.factories import set_balance
+from tests.support.samples import jpeg
 from v4a_portal.db import session_scope
 from v4a_portal.models import GeneratedScript
 from v4a_portal.services import ledger

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from redis import Redis
 
 from tests.api.conftest import assert_error, bearer, make_user, settings_env
-from tests.videos import photo
+from tests.support.videos import photo
 from v4a_portal.models import User
 from v4a_portal.services import progress, videos
 from v4a_portal.services.videos import events as video_events

@@ -19,7 +19,7 @@ from tests.api.conftest import (
     new_person,
     settings_env,
 )
-from tests.conftest import free_port
+from tests.support.servers import free_port
 from v4a_portal.models import User
 from v4a_portal.services.auth import api_tokens
 from v4a_portal.settings import get_settings

@@ -18,10 +18,10 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import func, select, update
 
-from tests import samples
 from tests.api.conftest import assert_error, bearer, make_user
 from tests.conftest import use_database
 from tests.emulators.gcs import configured
+from tests.support import samples
 from v4a_portal import schema_migrations
 from v4a_portal.api.app import create_api
 from v4a_portal.db import session_scope

@@ -12,8 +12,8 @@ from rq import Queue
 from sqlalchemy import func, select
 
 from tests.api.conftest import assert_error, bearer, make_user
-from tests.factories import set_balance
-from tests.videos import photo, refunds, script
+from tests.support.factories import set_balance
+from tests.support.videos import photo, refunds, script
 from v4a_portal.db import session_scope
 from v4a_portal.models import User, Video
 from v4a_portal.services import ledger

@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -25,7 +24,8 @@ from pathlib import Path
 
 import httpx
 from playwright.sync_api import Page, expect
-from redis import Redis
+
+from tests.support.servers import free_port, private_redis
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -78,12 +78,6 @@ class Portal:
             f"--- {log.name} ---\n{log.read_text(errors='replace')[-tail:]}"
             for log in sorted(self.log_dir.glob("*.log"))
         )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def portal_env(port: int, oidc_url: str, data_dir: Path, redis_url: str) -> dict[str, str]:
@@ -139,29 +133,10 @@ class Process:
 
 
 @contextmanager
-def redis_server(folder: Path) -> Iterator[str]:
+def redis_server() -> Iterator[str]:
     """A private redis-server without persistence on a free port; yields its URL."""
-    port = free_port()
-    server = Process(
-        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
-        dict(os.environ),
-        folder / "redis.log",
-    )
-    try:
-        client = Redis(port=port, socket_connect_timeout=1)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except Exception as exc:
-                if time.monotonic() > deadline or not server.alive:
-                    raise ServerError("redis-server did not start") from exc
-                time.sleep(0.05)
-        client.close()
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        server.stop(grace=5)
+    with private_redis() as server:
+        yield server.url
 
 
 def _wait_until_up(web: Process, url: str) -> None:
@@ -186,7 +161,7 @@ def running_portal(oidc_url: str, *, worker: bool = True) -> Iterator[Portal]:
     data_dir = tmp / "data"
     data_dir.mkdir()
     try:
-        with redis_server(tmp) as redis_url:
+        with redis_server() as redis_url:
             port = free_port()
             env = portal_env(port, oidc_url, data_dir, redis_url)
             portal = Portal(f"http://127.0.0.1:{port}", oidc_url, data_dir, env, tmp)

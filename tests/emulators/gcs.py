@@ -8,7 +8,6 @@ too, so a test can fetch what a browser would.
 from __future__ import annotations
 
 import atexit
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,8 @@ from functools import lru_cache
 
 import httpx
 import pytest
+
+from tests.support.servers import free_port
 
 BUCKET = "v4a-test-media"
 CHUNK_KIB = 256  # the smallest chunk GCS allows: small files already go up in chunks
@@ -44,15 +45,9 @@ class GcsEmulator:
         httpx.get(f"{self.url}/wipe", params={"keep-buckets": "true"}).raise_for_status()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def running_emulator(bucket: str = BUCKET) -> Iterator[GcsEmulator]:
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "gcp_storage_emulator", "start", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--in-memory", "--default-bucket", bucket, "--quiet"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

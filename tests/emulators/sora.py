@@ -22,7 +22,7 @@ Test API:
     emulator.deleted               ids deleted through DELETE
     emulator.requests              every request: {"method", "path", "auth"}
     emulator.jobs                  video id -> Job (outcome, polls, deleted, ...)
-    emulator.video                 the MP4 bytes served (tests.mp4.sample_mp4() unless replaced)
+    emulator.video                 the MP4 bytes served (support.mp4.sample_mp4() unless replaced)
     emulator.reset()               forget scripts, faults, videos and counters
     emulator.stop()
 A video is `queued` on its first retrieve, `in_progress` with rising progress until the
@@ -46,7 +46,7 @@ from typing import Any, ClassVar
 from PIL import Image
 
 from tests.emulators.base import EmulatorServer, QuietHandler
-from tests.mp4 import sample_mp4
+from tests.support.mp4 import sample_mp4
 
 SIZES = {
     "sora-2": ("720x1280", "1280x720"),

@@ -24,7 +24,7 @@ Test API:
     emulator.submissions           the JSON bodies of accepted submits
     emulator.requests              every request: {"method", "path", "body", "auth"}
     emulator.operations            operation name -> Operation (outcome, polls, ...)
-    emulator.video                 the MP4 bytes served (tests.mp4.sample_mp4() unless replaced)
+    emulator.video                 the MP4 bytes served (support.mp4.sample_mp4() unless replaced)
     emulator.reset()               forget scripts, faults, operations and counters
     emulator.stop()
 An operation reports not-done for `polls_to_finish - 1` fetches, then done (or, with
@@ -47,7 +47,7 @@ from typing import Any
 import httpx
 
 from tests.emulators.base import EmulatorServer, QuietHandler
-from tests.mp4 import sample_mp4
+from tests.support.mp4 import sample_mp4
 
 _ROUTE = re.compile(
     r"^/v1beta1/(projects/[^/]+/locations/[^/]+/publishers/google/models/[^/:]+)"

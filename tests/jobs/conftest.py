@@ -13,15 +13,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 
 from tests.api.conftest import pg_api_client  # noqa: F401  (a fixture, shared)
-from tests.conftest import free_port
+from tests.support import servers
+from tests.support.servers import RedisServer
 from v4a_portal.providers.draft_renderer import DraftRenderer
 from v4a_portal.services.redis_conn import get_redis
 from v4a_portal.settings import ROOT, get_settings
@@ -85,42 +84,10 @@ class Workers:
                 worker.kill()  # no warm shutdown needed: the test is over
 
 
-class RedisServer:
-    """A throwaway redis-server without persistence: a restart loses everything."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.url = f"redis://127.0.0.1:{port}/0"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no",
-             "--daemonize", "no"],
-            stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        client = redis.Redis(port=self.port)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                return
-            except redis.ConnectionError:
-                assert time.monotonic() < deadline, "redis-server did not start"
-                time.sleep(0.02)
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait(10)
-
-
 @pytest.fixture
 def private_redis() -> Iterator[RedisServer]:
-    server = RedisServer(free_port())
-    server.start()
-    yield server
-    server.stop()
+    with servers.private_redis() as server:
+        yield server
 
 
 @pytest.fixture

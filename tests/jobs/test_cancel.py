@@ -3,9 +3,9 @@ refunded once, the render is stopped at the provider, the job stops and stores n
 
 from __future__ import annotations
 
-from tests.factories import funded_user
 from tests.jobs.conftest import Workers, generations
-from tests.videos import photo, refunds, until, video
+from tests.support.factories import funded_user
+from tests.support.videos import photo, refunds, until, video
 from v4a_portal.db import session_scope
 from v4a_portal.providers.draft_renderer import DraftRenderer, RenderDir
 from v4a_portal.providers.video_provider import GenerationState

@@ -11,9 +11,10 @@ import time
 
 import pytest
 
-from tests.factories import funded_user
-from tests.jobs.conftest import RedisServer, Workers, generations, running
-from tests.videos import photo, refunds, until, video
+from tests.jobs.conftest import Workers, generations, running
+from tests.support.factories import funded_user
+from tests.support.servers import RedisServer
+from tests.support.videos import photo, refunds, until, video
 from v4a_portal.db import session_scope
 from v4a_portal.models import FINAL_STATUSES
 from v4a_portal.providers.draft_renderer import RenderDir

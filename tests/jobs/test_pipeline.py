@@ -11,8 +11,8 @@ from PIL import Image
 from tests.api.conftest import bearer, make_user
 from tests.api.test_sse import read_events
 from tests.jobs.conftest import Workers, generations
-from tests.mp4 import probe
-from tests.videos import photo, refunds, script, video
+from tests.support.mp4 import probe
+from tests.support.videos import photo, refunds, script, video
 from v4a_portal.db import session_scope
 from v4a_portal.services import ledger, storage
 

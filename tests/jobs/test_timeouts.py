@@ -9,9 +9,9 @@ import signal
 
 from rq.job import Job
 
-from tests.factories import funded_user
 from tests.jobs.conftest import Workers, generations, running
-from tests.videos import photo, refunds, until, video
+from tests.support.factories import funded_user
+from tests.support.videos import photo, refunds, until, video
 from v4a_portal.db import session_scope
 from v4a_portal.providers.draft_renderer import RenderDir
 from v4a_portal.services import ledger, videos

@@ -16,8 +16,8 @@ import imageio_ffmpeg
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from tests.mp4 import probe
-from tests.samples import jpeg, picture
+from tests.support.mp4 import probe
+from tests.support.samples import jpeg, picture
 from v4a_portal.providers.draft_frames import DraftFrames
 from v4a_portal.providers.draft_renderer import DraftRenderer, RenderDir
 from v4a_portal.providers.video_provider import (
@@ -163,7 +163,7 @@ def test_render_outlives_the_process_that_submitted_it(tmp_path: Path) -> None:
     script = (
         "import sys, time\n"
         "from pathlib import Path\n"
-        "from tests.samples import jpeg\n"
+        "from tests.support.samples import jpeg\n"
         "from v4a_portal.providers.draft_renderer import DraftRenderer\n"
         "from v4a_portal.providers.video_provider import GenerationSpec\n"
         f"job = DraftRenderer(Path({str(renders)!r})).submit(GenerationSpec({spec_args}))\n"

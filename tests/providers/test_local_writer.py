@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PIL import Image
 
-from tests.samples import encode
+from tests.support.samples import encode
 from v4a_portal.providers.local_writer import LocalWriter, dominant_colours
 from v4a_portal.providers.script_writer import Brief
 from v4a_portal.services.scripts import text_format

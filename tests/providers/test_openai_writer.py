@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.emulators.openai_api import GOOD_SCRIPT, OpenAIEmulator
-from tests.samples import jpeg
+from tests.support.samples import jpeg
 from v4a_portal.providers.openai_writer import OpenAIWriter
 from v4a_portal.providers.script_writer import Brief, WriterError
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.conftest import free_port
 from tests.emulators.veo import VeoEmulator
-from tests.mp4 import probe
-from tests.samples import jpeg
+from tests.support.mp4 import probe
+from tests.support.samples import jpeg
+from tests.support.servers import free_port
 from v4a_portal.providers.veo import VeoProvider, estimate_progress
 from v4a_portal.providers.video_provider import (
     GenerationSpec,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.emulators.veo import VeoEmulator
-from tests.samples import jpeg
+from tests.support.samples import jpeg
 from v4a_portal.providers.draft_renderer import DraftRenderer
 from v4a_portal.providers.sora import SoraProvider
 from v4a_portal.providers.veo import VeoProvider

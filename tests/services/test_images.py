@@ -13,9 +13,9 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select, update
 
-from tests import samples
 from tests.emulators.gcs import configured
-from tests.factories import funded_user
+from tests.support import samples
+from tests.support.factories import funded_user
 from v4a_portal.db import session_scope
 from v4a_portal.models import GeneratedScript, UploadedImage, Video
 from v4a_portal.services import images, storage

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlmodel import Session
 
-from tests.factories import funded_user, run_cli
+from tests.support.factories import funded_user, run_cli
 from v4a_portal.db import session_scope
 from v4a_portal.models import CreditLedger, LedgerKind, UploadedImage, User
 from v4a_portal.services import ledger

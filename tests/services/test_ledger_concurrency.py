@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from tests.factories import funded_user
+from tests.support.factories import funded_user
 from v4a_portal.db import session_scope
 from v4a_portal.models import CreditLedger
 from v4a_portal.services import ledger

@@ -16,14 +16,14 @@ import pytest
 from redis import Redis
 from redis.exceptions import RedisError
 
-from tests.conftest import free_port, run_async
-from tests.jobs.conftest import RedisServer
+from tests.conftest import run_async
+from tests.support.servers import RedisServer
 from v4a_portal.services import progress
 
 
 @pytest.fixture
 def server() -> Iterator[RedisServer]:
-    found = RedisServer(free_port())
+    found = RedisServer()
     found.start()
     yield found
     found.stop()

@@ -15,8 +15,8 @@ from redis import Redis
 from sqlalchemy import func, select, update
 
 import jobs.maintenance
-from tests.factories import funded_user
-from tests.samples import jpeg
+from tests.support.factories import funded_user
+from tests.support.samples import jpeg
 from v4a_portal.db import session_scope
 from v4a_portal.models import CreditLedger, GeneratedScript, LedgerKind, utcnow
 from v4a_portal.providers.local_writer import LocalWriter

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from tests.api.conftest import settings_env
 from tests.emulators.openai_api import OpenAIEmulator
-from tests.factories import funded_user
-from tests.samples import jpeg
+from tests.support.factories import funded_user
+from tests.support.samples import jpeg
 from v4a_portal.db import session_scope
 from v4a_portal.models import CreditLedger, GeneratedScript, utcnow
 from v4a_portal.providers.local_writer import LocalWriter

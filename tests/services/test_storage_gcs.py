@@ -14,9 +14,9 @@ import pytest
 from google.cloud.storage import Blob
 from google.oauth2 import service_account
 
-from tests import samples
 from tests.emulators.gcs import CHUNK_KIB, GcsEmulator, configured
-from tests.factories import run_cli
+from tests.support import samples
+from tests.support.factories import run_cli
 from v4a_portal import cli
 from v4a_portal.db import session_scope
 from v4a_portal.models import UploadedImage, Video, VideoStatus
@@ -204,7 +204,7 @@ def _local_library(user_id: int) -> dict[str, object]:
 def test_migrate_copies_everything_rewrites_urls_and_reruns_cleanly(
     local_media: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tests.factories import funded_user
+    from tests.support.factories import funded_user
 
     user_id = funded_user()
     ids = _local_library(user_id)

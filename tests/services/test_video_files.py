@@ -10,7 +10,7 @@ import imageio_ffmpeg
 import pytest
 from PIL import Image
 
-from tests.mp4 import sample_mp4
+from tests.support.mp4 import sample_mp4
 from v4a_portal.services.videos import files as video_files
 
 

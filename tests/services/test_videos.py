@@ -13,8 +13,8 @@ from rq.job import Job, JobStatus
 from sqlalchemy import func, select
 
 from tests.api.conftest import settings_env
-from tests.factories import funded_user
-from tests.videos import SCRIPT, photo, refunds, script, video
+from tests.support.factories import funded_user
+from tests.support.videos import SCRIPT, photo, refunds, script, video
 from v4a_portal.db import session_scope
 from v4a_portal.models import CreditLedger, Video, VideoStatus
 from v4a_portal.services import ledger, videos

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from redis import Redis
 
-from tests import samples
-from tests.factories import funded_user
 from tests.state.handlers import run, signed_in_as, state_of
-from tests.videos import photo
+from tests.support import samples
+from tests.support.factories import funded_user
+from tests.support.videos import photo
 from v4a_portal.services import progress, videos
 from v4a_portal.state import live_clips
 from v4a_portal.state.auth import AuthState

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tests import samples
-from tests.factories import funded_user
 from tests.state.handlers import run, signed_in_as, state_of
+from tests.support import samples
+from tests.support.factories import funded_user
 from v4a_portal.db import session_scope
 from v4a_portal.models import UploadedImage
 from v4a_portal.services import images, scripts

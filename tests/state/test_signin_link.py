@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import funded_user
 from tests.state.handlers import run, signed_in_as, state_of
+from tests.support.factories import funded_user
 from v4a_portal.state.auth import AuthState
 from v4a_portal.state.signin import SignInState
 

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from redis import Redis
 
-from tests import samples
-from tests.factories import funded_user
 from tests.state.handlers import run, signed_in_as, state_of
-from tests.videos import photo, script
+from tests.support import samples
+from tests.support.factories import funded_user
+from tests.support.videos import photo, script
 from v4a_portal.db import session_scope
 from v4a_portal.models import User, Video
 from v4a_portal.services import videos

@@ -18,9 +18,9 @@ from rq.timeouts import JobTimeoutException
 
 from jobs import video as video_job
 from jobs.lease import Lease
-from tests.factories import funded_user
-from tests.mp4 import probe, sample_mp4
-from tests.videos import FakeProvider, photo, refunds, script, until, video
+from tests.support.factories import funded_user
+from tests.support.mp4 import probe, sample_mp4
+from tests.support.videos import FakeProvider, photo, refunds, script, until, video
 from v4a_portal.db import session_scope
 from v4a_portal.providers.video_provider import (
     GenerationState,

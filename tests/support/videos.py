@@ -13,8 +13,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from tests.mp4 import sample_mp4
-from tests.samples import jpeg
+from tests.support.mp4 import sample_mp4
+from tests.support.samples import jpeg
 from v4a_portal.db import session_scope
 from v4a_portal.models import CreditLedger, GeneratedScript, LedgerKind, Video
 from v4a_portal.providers.video_provider import GenerationSpec, GenerationState, GenerationStatus

@@ -1,0 +1,1 @@
+"""What many tests share: row factories, sample media, video helpers and private servers."""
