@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
+from typing import TypedDict
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -29,7 +29,16 @@ log = logging.getLogger(__name__)
 TICK_KEY = "v4a:maintenance:tick"
 
 
-def sweep() -> dict[str, Any]:
+class SweepResult(TypedDict):
+    """The RQ job's result: what each sweep did."""
+
+    checked: int
+    requeued: list[int]
+    timed_out: list[int]
+    scripts_refunded: int
+
+
+def sweep() -> SweepResult:
     """The RQ job."""
     report = video_sweep.sweep()
     scripts_refunded = script_sweep.sweep()

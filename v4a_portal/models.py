@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING, ClassVar
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, Index, Integer, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, Column, Index, Integer, String, Table, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -53,6 +54,8 @@ REFUNDING_STATUSES: tuple[str, ...] = (VideoStatus.failed.value, VideoStatus.can
 
 class User(SQLModel, table=True):
     __tablename__ = "users"
+    if TYPE_CHECKING:  # set by SQLModel at class creation, not declared by its stubs
+        __table__: ClassVar[Table]
     __table_args__ = (CheckConstraint("credits >= 0", name="ck_users_credits_nonnegative"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -98,6 +101,8 @@ class UploadedImage(SQLModel, table=True):
 
 class GeneratedScript(SQLModel, table=True):
     __tablename__ = "generated_scripts"
+    if TYPE_CHECKING:  # set by SQLModel at class creation, not declared by its stubs
+        __table__: ClassVar[Table]
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
@@ -124,6 +129,8 @@ class GeneratedScript(SQLModel, table=True):
 
 class Video(SQLModel, table=True):
     __tablename__ = "videos"
+    if TYPE_CHECKING:  # set by SQLModel at class creation, not declared by its stubs
+        __table__: ClassVar[Table]
     __table_args__ = (Index("ix_videos_status_created", "status", "created_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -163,6 +170,8 @@ class CreditLedger(SQLModel, table=True):
     """One immutable row per balance change; the sum of deltas is the balance."""
 
     __tablename__ = "credit_ledger"
+    if TYPE_CHECKING:  # set by SQLModel at class creation, not declared by its stubs
+        __table__: ClassVar[Table]
     __table_args__ = (Index("ix_credit_ledger_user_id_id", "user_id", "id"),)
 
     id: int | None = Field(

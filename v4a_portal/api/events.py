@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from typing import Any
 
 from anyio import to_thread
 from fastapi import APIRouter
@@ -62,6 +61,7 @@ async def _stream(user_id: int, video_id: int) -> AsyncIterator[JSONServerSentEv
                 continue
             if event is None:  # quiet for this clip: did pub/sub drop one?
                 event = await to_thread.run_sync(_snapshot, user_id, video_id)
+                assert event is not None  # mypy takes run_sync's type from `event`'s (or None)
             heard = time.monotonic()
             kind = _kind(last, event)
             if kind is not None:
@@ -69,7 +69,7 @@ async def _stream(user_id: int, video_id: int) -> AsyncIterator[JSONServerSentEv
                 last = event
 
 
-def _kind(last: dict[str, Any], event: dict[str, Any]) -> str | None:
+def _kind(last: progress.Event, event: progress.Event) -> str | None:
     """What changed: a new status, more progress, or nothing worth sending."""
     if event.get("status") != last.get("status"):
         return "status"

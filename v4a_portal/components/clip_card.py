@@ -3,8 +3,10 @@ refund when it failed, and where it came from (photo, script). Used by Studio an
 
 from __future__ import annotations
 
+from typing import cast
+
 import reflex as rx
-from reflex.vars import Var
+from reflex.vars import NumberVar, ObjectVar
 
 from v4a_portal.components.confirm_dialog import confirm_dialog, description
 from v4a_portal.components.photo_thumb import photo_thumb
@@ -14,7 +16,7 @@ from v4a_portal.state.live_clips import LiveClips
 MEDIA_HEIGHT = "300px"
 
 
-def _status_badge(card: Var[ClipCard]) -> rx.Component:
+def _status_badge(card: ObjectVar[ClipCard]) -> rx.Component:
     color = rx.match(
         card.status,
         ("completed", "grass"),
@@ -32,7 +34,7 @@ def _status_badge(card: Var[ClipCard]) -> rx.Component:
     )
 
 
-def _player(card: Var[ClipCard]) -> rx.Component:
+def _player(card: ObjectVar[ClipCard]) -> rx.Component:
     return rx.el.video(
         src=card.video_url,
         poster=card.poster_url,
@@ -48,7 +50,7 @@ def _player(card: Var[ClipCard]) -> rx.Component:
     )
 
 
-def _overlay(card: Var[ClipCard]) -> rx.Component:
+def _overlay(card: ObjectVar[ClipCard]) -> rx.Component:
     """Over the product photo while the clip is made, or when it ended without a video."""
     return rx.center(
         rx.cond(
@@ -81,7 +83,7 @@ def _overlay(card: Var[ClipCard]) -> rx.Component:
     )
 
 
-def _media(card: Var[ClipCard]) -> rx.Component:
+def _media(card: ObjectVar[ClipCard]) -> rx.Component:
     return rx.box(
         rx.cond(
             card.video_url != "",
@@ -110,7 +112,7 @@ def _media(card: Var[ClipCard]) -> rx.Component:
     )
 
 
-def _progress(card: Var[ClipCard]) -> rx.Component:
+def _progress(card: ObjectVar[ClipCard]) -> rx.Component:
     return rx.hstack(
         rx.progress(
             value=card.progress,
@@ -135,7 +137,7 @@ def _progress(card: Var[ClipCard]) -> rx.Component:
     )
 
 
-def _ended(card: Var[ClipCard]) -> rx.Component:
+def _ended(card: ObjectVar[ClipCard]) -> rx.Component:
     return rx.vstack(
         rx.text(
             card.error,
@@ -159,7 +161,7 @@ def _ended(card: Var[ClipCard]) -> rx.Component:
     )
 
 
-def _lineage(card: Var[ClipCard]) -> rx.Component:
+def _lineage(card: ObjectVar[ClipCard]) -> rx.Component:
     return rx.hstack(
         rx.cond(
             card.photo_url != "",
@@ -182,7 +184,7 @@ def _lineage(card: Var[ClipCard]) -> rx.Component:
                 class_name="clip-photo-name",
             ),
             rx.cond(
-                card.script_id > 0,
+                cast(NumberVar, card.script_id) > 0,
                 rx.link(
                     card.script_label, href=card.script_url, size="1", class_name="clip-script"
                 ),
@@ -197,7 +199,7 @@ def _lineage(card: Var[ClipCard]) -> rx.Component:
     )
 
 
-def _cancel(card: Var[ClipCard], state: type[LiveClips]) -> rx.Component:
+def _cancel(card: ObjectVar[ClipCard], state: type[LiveClips]) -> rx.Component:
     """Cancelling stops the render for good, so it asks first."""
     return confirm_dialog(
         rx.button(
@@ -214,12 +216,13 @@ def _cancel(card: Var[ClipCard], state: type[LiveClips]) -> rx.Component:
             rx.text.strong(card.credits, " credits"),
             " it cost go back to your balance.",
         ),
-        rx.button("Cancel clip", color_scheme="red", on_click=state.cancel_clip(card.id)),
+        # mypy types an @rx.event handler as EventNamespace, not as the EventCallback it is
+        rx.button("Cancel clip", color_scheme="red", on_click=state.cancel_clip(card.id)),  # type: ignore[operator]
         dismiss="Keep rendering",
     )
 
 
-def _download(card: Var[ClipCard]) -> rx.Component:
+def _download(card: ObjectVar[ClipCard]) -> rx.Component:
     return rx.button(
         rx.el.a(
             rx.icon("download", size=13),
@@ -234,7 +237,7 @@ def _download(card: Var[ClipCard]) -> rx.Component:
     )
 
 
-def clip_card(card: Var[ClipCard], state: type[LiveClips]) -> rx.Component:
+def clip_card(card: ObjectVar[ClipCard], state: type[LiveClips]) -> rx.Component:
     return rx.card(
         rx.vstack(
             _media(card),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import reflex as rx
-from reflex.vars import Var
+from reflex.vars import NumberVar, ObjectVar, StringVar
 
 from v4a_portal.components.confirm_dialog import confirm_dialog, description
 from v4a_portal.components.photo_thumb import photo_thumb
@@ -12,7 +14,7 @@ from v4a_portal.state.cards import PhotoCard, ScriptCard
 from v4a_portal.state.library import LibraryState
 
 
-def _delete(photo: Var[PhotoCard]) -> rx.Component:
+def _delete(photo: ObjectVar[PhotoCard]) -> rx.Component:
     return confirm_dialog(
         rx.button(
             rx.icon("trash-2", size=15),
@@ -20,17 +22,18 @@ def _delete(photo: Var[PhotoCard]) -> rx.Component:
             variant="soft",
             color_scheme="red",
             size="2",
-            aria_label="Delete " + photo.name,
+            aria_label="Delete " + cast(StringVar, photo.name),
         ),
         "Delete this photo?",
         description(
             rx.text.strong(photo.name), " is removed for good. Scripts written for it are kept."
         ),
-        rx.button("Delete photo", color_scheme="red", on_click=LibraryState.delete_photo(photo.id)),
+        # mypy types an @rx.event handler as EventNamespace, not as the EventCallback it is
+        rx.button("Delete photo", color_scheme="red", on_click=LibraryState.delete_photo(photo.id)),  # type: ignore[operator]
     )
 
 
-def _script(script: Var[ScriptCard]) -> rx.Component:
+def _script(script: ObjectVar[ScriptCard]) -> rx.Component:
     return rx.box(
         rx.flex(
             rx.vstack(
@@ -72,10 +75,10 @@ def _script(script: Var[ScriptCard]) -> rx.Component:
     )
 
 
-def _scripts(photo: Var[PhotoCard]) -> rx.Component:
+def _scripts(photo: ObjectVar[PhotoCard]) -> rx.Component:
     older = photo.script_total - photo.scripts.length()
     return rx.cond(
-        photo.script_total > 0,
+        cast(NumberVar, photo.script_total) > 0,
         rx.vstack(
             rx.text("Scripts (", photo.script_total, ")", size="2", weight="medium"),
             rx.box(rx.foreach(photo.scripts, _script), width="100%"),
@@ -90,7 +93,7 @@ def _scripts(photo: Var[PhotoCard]) -> rx.Component:
     )
 
 
-def library_photo(photo: Var[PhotoCard]) -> rx.Component:
+def library_photo(photo: ObjectVar[PhotoCard]) -> rx.Component:
     return rx.card(
         rx.flex(
             rx.link(

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import reflex as rx
-from reflex.vars import Var
+from reflex.vars import NumberVar
 
 
-def price_tag(price: Var[int], balance: Var[int], id_prefix: str) -> rx.Component:
+def price_tag(price: NumberVar[int], balance: NumberVar[int], id_prefix: str) -> rx.Component:
     enough = balance >= price
     return rx.vstack(
         rx.hstack(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
-from reflex.vars import Var
+from reflex.vars import ObjectVar, Var
 
 from v4a_portal.state.cards import ScriptCard, ScriptLine
 
@@ -26,7 +26,7 @@ def _dot() -> rx.Component:
     return rx.text("·", size="1", color_scheme="gray")
 
 
-def script_meta(script: Var[ScriptCard]) -> rx.Component:
+def script_meta(script: ObjectVar[ScriptCard]) -> rx.Component:
     return rx.flex(
         rx.badge("#", script.id, variant="outline", color_scheme="gray", font_family="monospace"),
         rx.text(script.writer, size="1", color_scheme="gray"),
@@ -41,7 +41,7 @@ def script_meta(script: Var[ScriptCard]) -> rx.Component:
     )
 
 
-def _line(line: Var[ScriptLine]) -> rx.Component:
+def _line(line: ObjectVar[ScriptLine]) -> rx.Component:
     return rx.flex(
         rx.text(
             line.label,
@@ -69,7 +69,7 @@ def _line(line: Var[ScriptLine]) -> rx.Component:
     )
 
 
-def script_text(script: Var[ScriptCard], **props: object) -> rx.Component:
+def script_text(script: ObjectVar[ScriptCard], **props: object) -> rx.Component:
     """The script as labelled lines: HOOK, SCENE n (Ns), ON-SCREEN, CTA, VIDEO PROMPT."""
     return rx.vstack(
         rx.foreach(script.lines, _line),

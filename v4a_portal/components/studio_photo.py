@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import reflex as rx
-from reflex.vars import Var
+from reflex.vars import ObjectVar, StringVar
 
 from v4a_portal import routes
 from v4a_portal.components.photo_thumb import photo_thumb
@@ -62,14 +64,16 @@ def _progress() -> rx.Component:
 
 
 def _dropzone() -> rx.Component:
-    upload = StudioState.upload_photo(
+    # mypy cannot solve the handler type `@rx.event(background=True)` gives (EventCallback?)
+    upload = StudioState.upload_photo(  # type: ignore[misc]
         rx.upload_files_chunk(upload_id=UPLOAD_ID, on_upload_progress=StudioState.upload_progress)
     )
     return upload_zone(
         UPLOAD_ID,
         rx.cond(StudioState.uploading, _progress(), _invitation()),
         on_drop=upload,
-        on_rejected=StudioState.upload_rejected,
+        # mypy types an @rx.event handler as EventNamespace, not as the EventCallback it is
+        on_rejected=StudioState.upload_rejected,  # type: ignore[arg-type]
         max_bytes=StudioState.max_upload_mb * 1024 * 1024,
         busy=StudioState.uploading,
     )
@@ -119,13 +123,14 @@ def _preview() -> rx.Component:
     )
 
 
-def _recent_photo(photo: Var[PhotoCard]) -> rx.Component:
+def _recent_photo(photo: ObjectVar[PhotoCard]) -> rx.Component:
     chosen = photo.id == StudioState.photo.id
     return rx.el.button(
         photo_thumb(photo.thumbnail_url, photo.name, size="52px"),
-        on_click=StudioState.choose_photo(photo.id),
+        # mypy types an @rx.event handler as EventNamespace, not as the EventCallback it is
+        on_click=StudioState.choose_photo(photo.id),  # type: ignore[operator]
         title=photo.name,
-        aria_label="Use " + photo.name,
+        aria_label="Use " + cast(StringVar, photo.name),
         aria_pressed=chosen,
         disabled=StudioState.uploading | StudioState.writing,
         padding="2px",

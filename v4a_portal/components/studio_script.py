@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from v4a_portal import routes
 from v4a_portal.components.confirm_dialog import confirm_dialog, description
 from v4a_portal.components.script_meta import script_meta, script_text
+from v4a_portal.state.cards import ScriptCard
 from v4a_portal.state.studio import StudioState
 
 
@@ -122,7 +126,7 @@ def _saved_note() -> rx.Component:
 
 
 def _script() -> rx.Component:
-    script = StudioState.script
+    script = cast(ObjectVar[ScriptCard], StudioState.script)  # a state var: a Var on the class
     return rx.card(
         rx.vstack(
             rx.flex(

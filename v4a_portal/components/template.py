@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import reflex as rx
-from reflex.event import EventHandler
+from reflex.event import EventHandler, EventType
 
 from v4a_portal.components.header import header
 from v4a_portal.state.auth import AuthState
@@ -50,7 +50,7 @@ def template(
     title: str,
     *,
     permission: str = "",
-    on_load: EventHandler | Sequence[EventHandler] | None = None,
+    on_load: EventType[()] | None = None,  # handlers: EventHandler or a list of them
 ) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
     """Register a signed-in page: the guard (session, then `permission`) runs first on load,
     then the page's loaders in order.
@@ -61,7 +61,8 @@ def template(
     loaders = [on_load] if isinstance(on_load, EventHandler) else list(on_load or [])
 
     def decorator(content: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
-        events = [AuthState.guard(permission), *loaders]
+        # mypy types an @rx.event handler as EventNamespace, not as the EventCallback it is
+        events = [AuthState.guard(permission), *loaders]  # type: ignore[operator]
 
         @rx.page(route=route, title=f"{title} · V4A Portal", image=FAVICON, on_load=events)
         @functools.wraps(content)

@@ -48,7 +48,7 @@ def _model() -> rx.Component:
     )
 
 
-def _segments(label: str, options: rx.Var, value: rx.Var, on_change, words) -> rx.Component:  # type: ignore[no-untyped-def]
+def _segments(label: str, options: rx.Var, value: rx.Var, on_change, words) -> rx.Component:
     return group(
         label,
         rx.segmented_control.root(

@@ -1,6 +1,7 @@
 """`/account`: the balance and every credit change, newest first."""
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from v4a_portal import routes
 from v4a_portal.components.badges import credit_change, role_badge
@@ -49,7 +50,7 @@ def _dash_if_empty(value: rx.Var) -> rx.Var:
     return rx.cond(value != "", value, "—")
 
 
-def _entry(row: LedgerRow) -> rx.Component:
+def _entry(row: ObjectVar[LedgerRow]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.text(row.when, size="2", color_scheme="gray", white_space="nowrap")),
         rx.table.row_header_cell(rx.text(row.kind, weight="medium")),

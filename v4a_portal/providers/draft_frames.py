@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
@@ -22,13 +23,14 @@ _FONT_FILES = ("DejaVuSans-Bold.ttf", "LiberationSans-Bold.ttf")
 
 
 @lru_cache
-def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+def font(size: int) -> ImageFont.FreeTypeFont:
     for name in _FONT_FILES:
         try:
             return ImageFont.truetype(name, size)
         except OSError:
             continue
-    return ImageFont.load_default(size)  # Pillow's bundled scalable font
+    # Pillow's bundled scalable font (given a size, load_default always returns a FreeTypeFont)
+    return cast(ImageFont.FreeTypeFont, ImageFont.load_default(size))
 
 
 def open_photo(data: bytes) -> Image.Image:
@@ -95,7 +97,7 @@ def draft_badge(width: int, height: int) -> tuple[Image.Image, Image.Image]:
     """A small "DRAFT PREVIEW" tag, so nobody mistakes a preview for the final ad."""
     face = font(max(12, round(min(width, height) * 0.028)))
     text = "DRAFT PREVIEW"
-    pad = face.size // 2 if isinstance(face, ImageFont.FreeTypeFont) else 6
+    pad = int(face.size) // 2 if isinstance(face, ImageFont.FreeTypeFont) else 6
     box = (int(face.getlength(text)) + 2 * pad, int(face.size * 1.2) + 2 * pad)
     image = Image.new("RGBA", box, (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from typing import cast
 
 from PIL import Image
 
@@ -46,7 +47,8 @@ def dominant_colours(image_bytes: bytes, count: int = 3) -> list[str]:
     quant = small.quantize(colors=6, method=Image.Quantize.MEDIANCUT)
     palette = quant.getpalette() or []
     names: list[str] = []
-    for _, index in sorted(quant.getcolors() or [], reverse=True):
+    # A "P" image's colours are palette indexes.
+    for _, index in sorted(cast("list[tuple[int, int]]", quant.getcolors() or []), reverse=True):
         rgb = tuple(palette[index * 3 : index * 3 + 3])
         name = min(
             _PALETTE, key=lambda n: sum((a - b) ** 2 for a, b in zip(_PALETTE[n], rgb, strict=True))

@@ -179,7 +179,9 @@ class VeoProvider:
     def _operation(self, name: str) -> types.GenerateVideosOperation:
         return self._call(
             lambda: self.client.operations.get(
-                types.GenerateVideosOperation(name=name), config=self._poll_config
+                # `name` is a field of its non-pydantic base Operation, unseen by the plugin
+                types.GenerateVideosOperation(name=name),  # type: ignore[call-arg]
+                config=self._poll_config,
             )
         )
 

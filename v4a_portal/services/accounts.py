@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from v4a_portal.db import session_scope
 from v4a_portal.models import LedgerKind, Role, User, utcnow
@@ -34,7 +35,7 @@ def get(session: Session, user_id: int) -> User:
 
 
 def by_email(session: Session, email: str) -> User:
-    user = session.execute(select(User).where(User.email == email.strip().lower())).scalar()
+    user = session.execute(select(User).where(col(User.email) == email.strip().lower())).scalar()
     if user is None:
         raise NotFound(f"No user with email {email}.")
     return user
@@ -69,10 +70,10 @@ def sign_in(identity: Identity) -> User:
 
 
 def _find(session: Session, subject: str, email: str) -> User | None:
-    by_subject = session.execute(select(User).where(User.oidc_subject == subject)).scalar()
+    by_subject = session.execute(select(User).where(col(User.oidc_subject) == subject)).scalar()
     if by_subject is not None:
         return by_subject
-    return session.execute(select(User).where(User.email == email)).scalar()
+    return session.execute(select(User).where(col(User.email) == email)).scalar()
 
 
 def _create(session: Session, identity: Identity, email: str, admins: list[str]) -> User:
@@ -118,13 +119,19 @@ def _grant_daily_bonus(session: Session, user: User) -> None:
     now = utcnow()
     due = now - timedelta(hours=get_settings().daily_bonus_hours)
     assert user.id is not None
-    claimed = session.execute(
-        update(User)
-        .where(
-            User.id == user.id,
-            or_(User.last_login_bonus_date.is_(None), User.last_login_bonus_date <= due),
-        )
-        .values(last_login_bonus_date=now)
+    claimed = cast(
+        CursorResult[Any],
+        session.execute(
+            update(User)
+            .where(
+                col(User.id) == user.id,
+                or_(
+                    col(User.last_login_bonus_date).is_(None),
+                    col(User.last_login_bonus_date) <= due,
+                ),
+            )
+            .values(last_login_bonus_date=now)
+        ),
     ).rowcount
     if claimed:
         ledger.post(
@@ -204,7 +211,7 @@ def list_users(
         session.execute(
             select(User)
             .where(*where)
-            .order_by(order, User.id.desc())
+            .order_by(order, col(User.id).desc())
             .offset((max(page, 1) - 1) * per_page)
             .limit(per_page)
         )

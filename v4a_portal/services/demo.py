@@ -6,6 +6,7 @@ import random
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
+from sqlmodel import Session, col
 
 from v4a_portal.db import session_scope
 from v4a_portal.models import CreditLedger, LedgerKind, Role, User, utcnow
@@ -90,13 +91,13 @@ def seed(customers: int = 42, rng_seed: int = 7) -> int:
             # Backdate the demo history so the account page reads like real use.
             session.execute(
                 update(CreditLedger)
-                .where(CreditLedger.user_id == user.id)
+                .where(col(CreditLedger.user_id) == user.id)
                 .values(created_at=joined + timedelta(hours=1))
             )
     return len(people)
 
 
-def _history(session, user_id: int, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+def _history(session: Session, user_id: int, rng: random.Random) -> None:
     ledger.post(
         session,
         user_id=user_id,

@@ -28,10 +28,10 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import IO, Any, BinaryIO, cast
 
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import event, select, update
+from sqlalchemy import CursorResult, event, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -111,14 +111,17 @@ def save_upload(
             sha256=sha256,
             original_filename=display_name(filename),
         )
-        files = [(key, clean, content_type), (thumbnail_key, thumbnail, "image/jpeg")]
+        files: list[tuple[str, IO[bytes], str]] = [
+            (key, clean, content_type),
+            (thumbnail_key, thumbnail, "image/jpeg"),
+        ]
         return _store_and_insert(session, row, files)
 
 
 def _uploaded(session: Session, user_id: int, sha256: str) -> UploadedImage | None:
     return session.execute(
         select(UploadedImage).where(
-            UploadedImage.user_id == user_id, UploadedImage.sha256 == sha256
+            col(UploadedImage.user_id) == user_id, col(UploadedImage.sha256) == sha256
         )
     ).scalar()
 
@@ -232,9 +235,9 @@ def backfill_thumbnails(session: Session) -> Backfill:
     last_id = 0
     while True:
         row = session.execute(
-            select(UploadedImage.id, UploadedImage.file_path)
-            .where(UploadedImage.thumbnail_path.is_(None), UploadedImage.id > last_id)
-            .order_by(UploadedImage.id)
+            select(col(UploadedImage.id), col(UploadedImage.file_path))
+            .where(col(UploadedImage.thumbnail_path).is_(None), col(UploadedImage.id) > last_id)
+            .order_by(col(UploadedImage.id))
             .limit(1)
         ).first()
         if row is None:
@@ -257,10 +260,15 @@ def backfill_thumbnails(session: Session) -> Backfill:
             thumbnail.flush()
             store.put_file(key, Path(thumbnail.name), "image/jpeg")
         # By id: a photo deleted meanwhile updates nothing, and its new thumbnail goes too.
-        updated = session.execute(
-            update(UploadedImage)
-            .where(UploadedImage.id == last_id, UploadedImage.thumbnail_path.is_(None))
-            .values(thumbnail_path=key)
+        updated = cast(
+            CursorResult[Any],
+            session.execute(
+                update(UploadedImage)
+                .where(
+                    col(UploadedImage.id) == last_id, col(UploadedImage.thumbnail_path).is_(None)
+                )
+                .values(thumbnail_path=key)
+            ),
         ).rowcount
         session.commit()
         if updated:
@@ -310,7 +318,11 @@ def _hash_within(stream: BinaryIO, limit: int) -> str:
 
 
 def _clean_copy(
-    stream: BinaryIO, out: BinaryIO, thumbnail: BinaryIO, max_megapixels: int, declared: str | None
+    stream: BinaryIO,
+    out: IO[bytes],
+    thumbnail: IO[bytes],
+    max_megapixels: int,
+    declared: str | None,
 ) -> tuple[str, int, int]:
     """Decode `stream`, write its clean re-encoding to `out` and a thumbnail of it to
     `thumbnail`: (format, width, height)."""
@@ -353,7 +365,7 @@ def _too_many_pixels(max_megapixels: int) -> TooLarge:
     return TooLarge(f"The photo has more than {max_megapixels} megapixels.", code="too_many_pixels")
 
 
-def _encode(image: Image.Image, fmt: str, out: BinaryIO) -> Image.Image:
+def _encode(image: Image.Image, fmt: str, out: IO[bytes]) -> Image.Image:
     """Write the upright image without metadata; returns it, its info now what was kept."""
     upright = ImageOps.exif_transpose(image, in_place=True) or image  # no second copy
     kept = {k: v for k, v in upright.info.items() if k in _KEEP_INFO}
@@ -365,11 +377,11 @@ def _encode(image: Image.Image, fmt: str, out: BinaryIO) -> Image.Image:
     # The encoders fall back to info for some metadata (e.g. JPEG comments): start empty.
     upright.info = {}
     upright.save(out, fmt, **FORMATS[fmt][2], **kept)
-    upright.info = kept
+    upright.info = cast("dict[str | tuple[int, int], Any]", kept)
     return upright
 
 
-def _encode_thumbnail(image: Image.Image, out: BinaryIO) -> None:
+def _encode_thumbnail(image: Image.Image, out: IO[bytes]) -> None:
     """Write a JPEG of at most THUMBNAIL_SIZE on its longest side, transparency on white.
 
     Shrinks `image` in place: the full-size pixels are not needed after the clean copy."""

@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 from sqlalchemy import Connection, bindparam, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from v4a_portal.db import get_engine, session_scope
 from v4a_portal.models import CreditLedger, LedgerKind, User, utcnow
@@ -156,6 +156,7 @@ def _charge_and_record(conn: Connection, values: dict[str, Any]) -> Entry:
     InsufficientCredits or NotFound (nothing written), DuplicateKey when the key was used
     and its first use spent the credits a retry would need, IntegrityError when the key
     was used (the caller rolls back)."""
+    row: Any  # PostgreSQL's RETURNING row; elsewhere the INSERT's parameters
     if conn.dialect.name == "postgresql":
         row = conn.execute(_CHARGE_AND_RECORD, values).one_or_none()
         written = None if row is None else (row[0], row[1])
@@ -196,7 +197,7 @@ def _refuse(conn: Connection, values: dict[str, Any]) -> NoReturn:
 
 def find(session: Session, key: str) -> CreditLedger | None:
     return session.execute(
-        select(CreditLedger).where(CreditLedger.idempotency_key == key)
+        select(CreditLedger).where(col(CreditLedger.idempotency_key) == key)
     ).scalar_one_or_none()
 
 
@@ -228,7 +229,7 @@ def apply(
 
 
 def balance(session: Session, user_id: int) -> int:
-    value = session.execute(select(User.credits).where(User.id == user_id)).scalar()
+    value = session.execute(select(col(User.credits)).where(col(User.id) == user_id)).scalar()
     if value is None:
         raise NotFound("No such user.")
     return int(value)
@@ -239,13 +240,13 @@ def history(
 ) -> tuple[list[CreditLedger], int]:
     """Entries newest first, and the total count."""
     total = session.execute(
-        select(func.count()).select_from(CreditLedger).where(CreditLedger.user_id == user_id)
+        select(func.count()).select_from(CreditLedger).where(col(CreditLedger.user_id) == user_id)
     ).scalar_one()
     rows = (
         session.execute(
             select(CreditLedger)
-            .where(CreditLedger.user_id == user_id)
-            .order_by(CreditLedger.id.desc())
+            .where(col(CreditLedger.user_id) == user_id)
+            .order_by(col(CreditLedger.id).desc())
             .offset((max(page, 1) - 1) * per_page)
             .limit(per_page)
         )

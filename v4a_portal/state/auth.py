@@ -44,7 +44,7 @@ class AuthState(rx.State):
     user_email: str = ""
     user_picture: str = ""
     initials: str = ""
-    credits: int = 0
+    credits: rx.Field[int] = rx.field(0)
     role: str = ""
     role_label: str = ""
     can_console: bool = False

@@ -9,8 +9,9 @@ Redis or from a fresh read of the row, so one function applies both.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlmodel import Session
 
@@ -31,6 +32,19 @@ from v4a_portal.state import formatting, messages
 # was queued behind a fresher read of the row) must not move it back.
 _STAGE = {VideoStatus.pending.value: 0, VideoStatus.processing.value: 1}
 _FINAL_STAGE = 2
+
+
+class ClipEvent(TypedDict):
+    """What a card reads of a progress message (a `progress.VideoEvent`, which has these
+    fields and more), also made from a card itself (state/live_clips.py)."""
+
+    video_id: int
+    status: str
+    progress: int
+    error_message: str | None
+    video_url: str | None
+    thumbnail_url: str | None
+    refunded: bool
 
 
 @dataclass(frozen=True)
@@ -151,7 +165,7 @@ def _stage(status: str) -> int:
     return _STAGE.get(status, _FINAL_STAGE)
 
 
-def with_event(card: ClipCard, event: dict[str, Any]) -> ClipCard:
+def with_event(card: ClipCard, event: ClipEvent) -> ClipCard:
     """The card after one progress message; neither the status nor, within a status, the
     progress ever goes back."""
     status = str(event.get("status") or card.status)
@@ -182,16 +196,14 @@ def with_event(card: ClipCard, event: dict[str, Any]) -> ClipCard:
     )
 
 
-def apply_events(
-    cards: list[ClipCard], events: list[dict[str, Any]]
-) -> tuple[list[ClipCard], bool]:
+def apply_events(cards: list[ClipCard], events: Sequence[ClipEvent]) -> tuple[list[ClipCard], bool]:
     """The cards after these messages (others' clips ignored), and whether any of them just
     ended in a refund, so the balance in the header must be read again."""
     by_id = {card.id: index for index, card in enumerate(cards)}
     updated = list(cards)
     refunded = False
     for event in events:
-        index = by_id.get(event.get("video_id"))  # type: ignore[arg-type]
+        index = by_id.get(event.get("video_id"))
         if index is None:
             continue
         before = updated[index]

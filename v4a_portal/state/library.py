@@ -39,8 +39,8 @@ def _delete(user_id: int, photo_id: int) -> int:
 class LibraryState(Paging, AuthState):
     photos: list[PhotoCard] = []  # noqa: RUF012 (a Reflex var default, copied per client)
     # One line after an action: what happened, or why it did not.
-    status: str = ""
-    error: str = ""
+    status: rx.Field[str] = rx.field("")
+    error: rx.Field[str] = rx.field("")
 
     @rx.event
     async def load(self) -> EventSpec | None:

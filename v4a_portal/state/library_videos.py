@@ -4,6 +4,8 @@ the server, with its photo and script, and the active ones kept live (state/live
 
 from __future__ import annotations
 
+from typing import cast
+
 import reflex as rx
 from reflex.event import EventSpec
 
@@ -39,8 +41,10 @@ class LibraryVideosState(LiveClips, Paging, AuthState):
     async def load_videos(self) -> EventSpec | None:
         """?tab=videos opens this tab, ?status=failed (etc.) a filter."""
         params = self.router.url.query_parameters
-        self.tab = params.get("tab") if params.get("tab") in TABS else "photos"
-        self.status_filter = params.get("status") if params.get("status") in FILTERS else "all"
+        self.tab = cast(str, params.get("tab")) if params.get("tab") in TABS else "photos"
+        self.status_filter = (
+            cast(str, params.get("status")) if params.get("status") in FILTERS else "all"
+        )
         self.page, self.clips_error = 1, ""
         return await self._reload()
 
@@ -49,7 +53,7 @@ class LibraryVideosState(LiveClips, Paging, AuthState):
         self.tab = value if value in TABS else "photos"
 
     @rx.event
-    async def filter_by(self, value: str | list[str]):  # type: ignore[no-untyped-def]
+    async def filter_by(self, value: str | list[str]):
         if isinstance(value, list):  # what a segmented control may send
             value = value[0] if value else ""
         if value not in FILTERS:
@@ -70,4 +74,5 @@ class LibraryVideosState(LiveClips, Paging, AuthState):
         if found is not None:
             self.clips, self.total = found
         self.loading = False
-        return LibraryVideosState.watch_clips() if self._active_ids() else None
+        # mypy cannot solve the handler type `@rx.event(background=True)` gives (EventCallback?)
+        return LibraryVideosState.watch_clips() if self._active_ids() else None  # type: ignore[misc]

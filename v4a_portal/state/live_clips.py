@@ -15,18 +15,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 import reflex as rx
 from redis.exceptions import RedisError
 from reflex.event import EventSpec
 
 from v4a_portal.db import session_scope
+from v4a_portal.models import User
 from v4a_portal.services import progress, videos
 from v4a_portal.services.errors import Conflict
 from v4a_portal.state import clients, messages
 from v4a_portal.state.auth import AuthState
-from v4a_portal.state.clip_cards import ClipCard, apply_events, owned_cards
+from v4a_portal.state.clip_cards import ClipCard, ClipEvent, apply_events, owned_cards
 from v4a_portal.state.service_call import call, row_id
 
 logger = logging.getLogger(__name__)
@@ -35,13 +36,13 @@ BURST = 50  # messages already waiting are applied together, under one lock
 _DRAIN_SECONDS = 0.002
 
 
-def _snapshot(user_id: int, video_ids: list[int]) -> list[dict[str, Any]]:
+def _snapshot(user_id: int, video_ids: list[int]) -> list[ClipEvent]:
     """The clips' rows now, as progress messages (the same fields)."""
     with session_scope() as session:
         return [_as_event(card) for card in owned_cards(session, user_id, video_ids)]
 
 
-def _as_event(card: ClipCard) -> dict[str, Any]:
+def _as_event(card: ClipCard) -> ClipEvent:
     return {
         "video_id": card.id,
         "status": card.status,
@@ -64,12 +65,12 @@ def _cancel(user_id: int, video_id: int) -> tuple[list[ClipCard], str]:
         return owned_cards(session, user_id, [video_id]), note
 
 
-async def _burst(listener: progress.AsyncListener, timeout: float) -> list[dict[str, Any]]:
+async def _burst(listener: progress.AsyncListener, timeout: float) -> list[ClipEvent]:
     """The next message (waiting up to `timeout`) and any already queued behind it."""
     first = await listener.get(timeout)
     if first is None:
         return []
-    found = [first]
+    found: list[ClipEvent] = [first]
     while len(found) < BURST and (event := await listener.get(_DRAIN_SECONDS)) is not None:
         found.append(event)
     return found
@@ -79,13 +80,19 @@ class LiveClips(rx.State, mixin=True):
     """Mix into a page state (with AuthState) that fills `clips`; `watch_clips` keeps them
     current while the page is open."""
 
-    clips: list[ClipCard] = []  # noqa: RUF012 (a Reflex var default, copied per client)
+    clips: rx.Field[list[ClipCard]] = rx.field(default_factory=list)
     clips_error: str = ""
+
+    if TYPE_CHECKING:  # AuthState's, which every state this is mixed into extends
+
+        async def _signed_in(self) -> User | None: ...
+
+        def _bounce(self, user: User | None, permission: str = "") -> EventSpec | None: ...
 
     def _active_ids(self) -> list[int]:
         return [card.id for card in self.clips if card.active]
 
-    def _apply(self, events: list[dict[str, Any]]) -> bool:
+    def _apply(self, events: list[ClipEvent]) -> bool:
         """Apply messages to the cards; True when one ended in a refund."""
         updated, refunded = apply_events(self.clips, events)
         if updated != self.clips:  # others' clips and repeats send the browser nothing
@@ -109,7 +116,7 @@ class LiveClips(rx.State, mixin=True):
         return auth._user_id == user_id and self.router.route_id == route
 
     @rx.event(background=True, supersedes=True)
-    async def watch_clips(self):  # type: ignore[no-untyped-def]
+    async def watch_clips(self):
         """Started by the page's loader or by Generate when a clip is active; see above."""
         async with self:
             watching = await self._watcher()

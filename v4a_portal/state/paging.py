@@ -35,14 +35,14 @@ class Paging(rx.State, mixin=True):
         return max(1, -(-self.total // PER_PAGE))
 
     @rx.event
-    async def next_page(self):  # type: ignore[no-untyped-def]
+    async def next_page(self):
         self.page = min(self.page + 1, self._last_page())
         self.loading = True
         yield
         yield await self._reload()
 
     @rx.event
-    async def prev_page(self):  # type: ignore[no-untyped-def]
+    async def prev_page(self):
         self.page = max(self.page - 1, 1)
         self.loading = True
         yield

@@ -114,9 +114,9 @@ def _seconds(value: object) -> int:
 class StudioState(AuthState):
     # Step 1: the photo.
     photo: PhotoCard = NO_PHOTO
-    recent: list[PhotoCard] = []  # noqa: RUF012 (a Reflex var default, copied per client)
+    recent: rx.Field[list[PhotoCard]] = rx.field(default_factory=list)
     uploading: bool = False
-    upload_percent: int = 0
+    upload_percent: rx.Field[int] = rx.field(0)
     checking: bool = False  # every byte is in; the server is decoding and storing it
     photo_note: str = ""
     photo_error: str = ""
@@ -197,7 +197,7 @@ class StudioState(AuthState):
             self.upload_percent = max(0, min(100, int(float(progress.get("progress", 0)) * 100)))
 
     @rx.event(background=True)
-    async def upload_photo(self, chunks: rx.UploadChunkIterator):  # type: ignore[no-untyped-def]
+    async def upload_photo(self, chunks: rx.UploadChunkIterator):
         """Receive the dropped file and hand it to images.save_upload, which decides.
 
         Nothing is written under /_upload (public): the bytes go to a private temporary
@@ -241,7 +241,7 @@ class StudioState(AuthState):
         return None
 
     @rx.event(background=True)
-    async def write_script(self, form: dict[str, Any]):  # type: ignore[no-untyped-def]
+    async def write_script(self, form: dict[str, Any]):
         """Debit, write and store a script; the writer may take seconds, so off the lock."""
         async with self:
             user = await self._signed_in()
@@ -267,7 +267,7 @@ class StudioState(AuthState):
         return None
 
     @rx.event(background=True)
-    async def regenerate(self):  # type: ignore[no-untyped-def]
+    async def regenerate(self):
         """A new paid script from the same inputs, linked to the one on screen."""
         async with self:
             user = await self._signed_in()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import reflex as rx
 from reflex.event import EventSpec
@@ -59,7 +59,20 @@ def _recent(user_id: int) -> list[ClipCard]:
         return cards_for(session, user_id, rows)
 
 
-def _request(user_id: int, request: dict[str, Any]) -> list[ClipCard]:
+class ClipRequest(TypedDict):
+    """What Generate orders: the arguments of `videos.request` after the user's id."""
+
+    image_id: int
+    script_id: int | None
+    prompt: str
+    model: str
+    duration: int
+    size: str
+    count: int
+    idempotency_key: str
+
+
+def _request(user_id: int, request: ClipRequest) -> list[ClipCard]:
     """Debit and queue the clips (a blocking call: the caller runs it in a thread)."""
     requested = videos.request(user_id, **request)
     with session_scope() as session:
@@ -83,11 +96,11 @@ def _number(value: object, default: int) -> int:
 class StudioVideoState(LiveClips, StudioState):
     models: list[ModelChoice] = []  # noqa: RUF012 (a Reflex var default, copied per client)
     model: str = ""
-    duration: str = ""
-    orientation: str = "portrait"
+    duration: rx.Field[str] = rx.field("")
+    orientation: rx.Field[str] = rx.field("portrait")
     count: str = "1"
     max_clips: int = 9
-    video_price: int = 0
+    video_price: rx.Field[int] = rx.field(0)
     price_error: str = ""  # the catalog refused this combination
     generating: bool = False
     video_error: str = ""
@@ -207,7 +220,7 @@ class StudioVideoState(LiveClips, StudioState):
         return await self._choose("count", value)
 
     @rx.event(background=True)
-    async def generate(self, form: dict[str, Any]):  # type: ignore[no-untyped-def]
+    async def generate(self, form: dict[str, Any]):
         """Debit and queue the clips off the event loop, show them, start the live updates."""
         async with self:
             user = await self._signed_in()
@@ -221,7 +234,7 @@ class StudioVideoState(LiveClips, StudioState):
             if refusal:
                 self.video_error = refusal
                 return None
-            request = {
+            request: ClipRequest = {
                 "image_id": self.photo.id,
                 "script_id": self.script.id or None,
                 "prompt": prompt,

@@ -3,7 +3,7 @@ file, with the size cap enforced on the server while the bytes arrive."""
 
 from __future__ import annotations
 
-from typing import BinaryIO
+from typing import IO
 
 import reflex as rx
 
@@ -12,7 +12,7 @@ from v4a_portal.state import messages
 
 
 async def receive_one(
-    first: rx.UploadChunk, rest: rx.UploadChunkIterator, into: BinaryIO, limit: int
+    first: rx.UploadChunk, rest: rx.UploadChunkIterator, into: IO[bytes], limit: int
 ) -> tuple[str, str]:
     """Copy the one uploaded file into `into`: (file name, declared type).
 

@@ -10,10 +10,11 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 import jwt
-from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlalchemy import CursorResult, select, update
+from sqlmodel import Session, col
 
 from v4a_portal.models import RefreshToken, User, utcnow
 from v4a_portal.services.auth.web_sessions import hash_token
@@ -105,19 +106,22 @@ def rotate(session: Session, refresh: str) -> TokenPair:
     """
     now = utcnow()
     row = session.execute(
-        select(RefreshToken).where(RefreshToken.token_hash == hash_token(refresh))
+        select(RefreshToken).where(col(RefreshToken.token_hash) == hash_token(refresh))
     ).scalar()
     if row is None:
         raise Unauthorized("The refresh token is not valid.", code="invalid_token")
     # Claim the token atomically: only one concurrent refresh can flip used_at.
-    claimed = session.execute(
-        update(RefreshToken)
-        .where(
-            RefreshToken.id == row.id,
-            RefreshToken.used_at.is_(None),
-            RefreshToken.revoked_at.is_(None),
-        )
-        .values(used_at=now)
+    claimed = cast(
+        CursorResult[Any],
+        session.execute(
+            update(RefreshToken)
+            .where(
+                col(RefreshToken.id) == row.id,
+                col(RefreshToken.used_at).is_(None),
+                col(RefreshToken.revoked_at).is_(None),
+            )
+            .values(used_at=now)
+        ),
     ).rowcount
     if not claimed:
         revoke_family(session, row.family_id)
@@ -137,6 +141,6 @@ def rotate(session: Session, refresh: str) -> TokenPair:
 def revoke_family(session: Session, family_id: str) -> None:
     session.execute(
         update(RefreshToken)
-        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .where(col(RefreshToken.family_id) == family_id, col(RefreshToken.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )

@@ -7,7 +7,7 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from v4a_portal.models import User, WebSession, utcnow
 from v4a_portal.settings import get_settings
@@ -38,12 +38,12 @@ def user_for(session: Session, token: str | None) -> User | None:
         return None
     row = session.execute(
         select(User)
-        .join(WebSession, WebSession.user_id == User.id)
+        .join(WebSession, col(WebSession.user_id) == col(User.id))
         .where(
-            WebSession.token_hash == hash_token(token),
-            WebSession.revoked_at.is_(None),
-            WebSession.expires_at > utcnow(),
-            User.disabled.is_(False),
+            col(WebSession.token_hash) == hash_token(token),
+            col(WebSession.revoked_at).is_(None),
+            col(WebSession.expires_at) > utcnow(),
+            col(User.disabled).is_(False),
         )
     ).scalar()
     return row
@@ -53,7 +53,7 @@ def end(session: Session, token: str | None) -> None:
     if token:
         session.execute(
             update(WebSession)
-            .where(WebSession.token_hash == hash_token(token))
+            .where(col(WebSession.token_hash) == hash_token(token))
             .values(revoked_at=utcnow())
         )
 

@@ -197,7 +197,10 @@ def _lock_debit(session: Session, debit_key: str) -> CreditLedger | None:
     # from BEGIN (db.py), which gives the same one-at-a-time check-then-write.
     return session.execute(
         select(CreditLedger)
-        .where(CreditLedger.idempotency_key == debit_key, CreditLedger.kind == LedgerKind.script)
+        .where(
+            col(CreditLedger.idempotency_key) == debit_key,
+            col(CreditLedger.kind) == LedgerKind.script,
+        )
         .with_for_update()
     ).scalar_one_or_none()
 
@@ -208,7 +211,7 @@ def _refunded(session: Session, debit_key: str) -> bool:
 
 def _stored(session: Session, debit_key: str) -> bool:
     found = session.execute(
-        select(GeneratedScript.id).where(GeneratedScript.charge_key == debit_key)
+        select(col(GeneratedScript.id)).where(col(GeneratedScript.charge_key) == debit_key)
     ).first()
     return found is not None
 

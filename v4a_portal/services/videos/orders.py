@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from redis.exceptions import RedisError
 from sqlalchemy import select
+from sqlmodel import col
 
 from v4a_portal.db import session_scope
 from v4a_portal.models import LedgerKind, Video, VideoStatus
@@ -134,8 +135,8 @@ def _replay(user_id: int, batch_id: str) -> Requested:
         rows = (
             session.execute(
                 select(Video)
-                .where(Video.user_id == user_id, Video.batch_id == batch_id)
-                .order_by(Video.id)
+                .where(col(Video.user_id) == user_id, col(Video.batch_id) == batch_id)
+                .order_by(col(Video.id))
             )
             .scalars()
             .all()

@@ -19,12 +19,14 @@ import logging
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from redis import Redis
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.job import JobStatus as RqJobStatus
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
+from sqlmodel import col
 
 from v4a_portal.db import session_scope
 from v4a_portal.models import ACTIVE_STATUSES, Video, VideoStatus, utcnow
@@ -67,7 +69,7 @@ def sweep(now: datetime | None = None, conn: Redis | None = None) -> SweepReport
     with session_scope() as session:
         active = list(
             session.execute(
-                select(Video).where(Video.status.in_(ACTIVE_STATUSES)).order_by(Video.id)
+                select(Video).where(col(Video.status).in_(ACTIVE_STATUSES)).order_by(col(Video.id))
             ).scalars()
         )
     for video in active:
@@ -117,14 +119,17 @@ def _requeue(video: Video, conn: Redis) -> bool:
     current = Video.__table__.c.rq_job_id
     same_job = current.is_(None) if video.rq_job_id is None else current == video.rq_job_id
     with session_scope() as session:
-        moved = session.execute(
-            update(Video.__table__)
-            .where(
-                Video.__table__.c.id == video.id,
-                Video.__table__.c.status.in_(ACTIVE_STATUSES),
-                same_job,
-            )
-            .values(rq_job_id=new_id)
+        moved = cast(
+            CursorResult[Any],
+            session.execute(
+                update(Video.__table__)
+                .where(
+                    Video.__table__.c.id == video.id,
+                    Video.__table__.c.status.in_(ACTIVE_STATUSES),
+                    same_job,
+                )
+                .values(rq_job_id=new_id)
+            ),
         ).rowcount
     if not moved:
         return False

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, literal_column, select, update
-from sqlalchemy.engine import Row
-from sqlmodel import Session
+from sqlalchemy import ColumnClause, case, literal_column, select, update
+from sqlalchemy.engine import CursorResult, Row
+from sqlmodel import Session, col
 
 from v4a_portal.db import session_scope
 from v4a_portal.models import (
@@ -40,19 +40,19 @@ _v = Video.__table__
 # in RETURNING): no further round trips, and compiled once, by warm_up, before the first job. The
 # outer columns are spelled out qualified: SQLAlchemy drops table names in SQLite's RETURNING,
 # and a bare `image_id` would bind to the subquery's own table if it ever had one.
-_IMAGE_ID = literal_column(f"{_v.name}.image_id")
-_SCRIPT_ID = literal_column(f"{_v.name}.script_id")
+_IMAGE_ID: ColumnClause[int] = literal_column(f"{_v.name}.image_id")
+_SCRIPT_ID: ColumnClause[int] = literal_column(f"{_v.name}.script_id")
 _CLIP_INPUTS = (
-    select(UploadedImage.file_path)
-    .where(UploadedImage.id == _IMAGE_ID)
+    select(col(UploadedImage.file_path))
+    .where(col(UploadedImage.id) == _IMAGE_ID)
     .scalar_subquery()
     .label("image_key"),
-    select(UploadedImage.content_type)
-    .where(UploadedImage.id == _IMAGE_ID)
+    select(col(UploadedImage.content_type))
+    .where(col(UploadedImage.id) == _IMAGE_ID)
     .scalar_subquery()
     .label("image_content_type"),
-    select(GeneratedScript.script_text)
-    .where(GeneratedScript.id == _SCRIPT_ID)
+    select(col(GeneratedScript.script_text))
+    .where(col(GeneratedScript.id) == _SCRIPT_ID)
     .scalar_subquery()
     .label("script_text"),
 )
@@ -150,7 +150,7 @@ def store_generation(video_id: int, generation_id: str) -> bool:
             )
             .values(provider_job_id=generation_id)
         )
-        return result.rowcount == 1
+        return cast(CursorResult[Any], result).rowcount == 1
 
 
 def record_progress(video_id: int, percent: int) -> bool:
@@ -161,7 +161,7 @@ def record_progress(video_id: int, percent: int) -> bool:
             .where(_v.c.id == video_id, _v.c.status.in_(ACTIVE_STATUSES))
             .values(progress=case((_v.c.progress < percent, percent), else_=_v.c.progress))
         )
-        return result.rowcount == 1
+        return cast(CursorResult[Any], result).rowcount == 1
 
 
 def complete(video_id: int, file_key: str) -> bool:
