@@ -171,4 +171,3 @@ def revoke_family(session: Session, family_id: str) -> None:
         .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
-
