@@ -1,0 +1,37 @@
+"""Another host name than V4A_PUBLIC_URL's is sent there first (api/canonical_host.py)."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+
+def test_pages_and_api_on_another_host_are_redirected(api_client: TestClient) -> None:
+    for method, path in [
+        ("GET", "/api/v1/auth/google/login?next=/studio"),
+        ("GET", "/studio?x=1"),
+        ("POST", "/api/v1/auth/refresh"),
+    ]:
+        response = api_client.request(method, path, headers={"Host": "localhost:8000"})
+        assert response.status_code == 307, (method, path)  # method and body kept
+        assert response.headers["location"] == f"http://testserver{path}"
+        assert "set-cookie" not in response.headers  # nothing else happened
+        assert response.headers["x-frame-options"] == "DENY"
+
+
+def test_the_canonical_host_and_probes_are_served(api_client: TestClient) -> None:
+    assert api_client.get("/api/health").status_code in (200, 503)
+    probe = api_client.get("/api/health", headers={"Host": "10.0.0.7:8000"})
+    assert probe.status_code in (200, 503)
+    login = api_client.get("/api/v1/auth/google/login", headers={"Host": "TESTSERVER"})
+    assert login.status_code in (302, 303)  # host names compare case-blind
+
+
+def test_a_socket_on_another_host_is_closed(api_client: TestClient) -> None:
+    with (
+        pytest.raises(WebSocketDisconnect) as closed,
+        api_client.websocket_connect("/_event/?EIO=4", headers={"Host": "localhost"}),
+    ):
+        pass
+    assert closed.value.code == 1008
