@@ -20,6 +20,16 @@ def test_pages_and_api_on_another_host_are_redirected(api_client: TestClient) ->
         assert response.headers["x-frame-options"] == "DENY"
 
 
+def test_bearer_clients_get_the_same_answer_on_either_host(api_client: TestClient) -> None:
+    from tests.api.conftest import bearer, make_user
+
+    user = make_user()
+    here = api_client.get("/api/v1/me", headers=bearer(user))
+    there = api_client.get("/api/v1/me", headers={**bearer(user), "Host": "localhost:8000"})
+    assert here.status_code == there.status_code == 200
+    assert here.json() == there.json()
+
+
 def test_the_canonical_host_and_probes_are_served(api_client: TestClient) -> None:
     assert api_client.get("/api/health").status_code in (200, 503)
     probe = api_client.get("/api/health", headers={"Host": "10.0.0.7:8000"})

@@ -1,8 +1,9 @@
 """Requests on another host name than `V4A_PUBLIC_URL`'s go there first, before anything else.
 
 Cookies are kept per host: a sign-in started on `localhost` whose provider returns to
-`127.0.0.1` would find no OAuth state cookie. One host for everything avoids that, and API
-clients get the same answer on either name (a redirect that keeps the method and body).
+`127.0.0.1` would find no OAuth state cookie. One host for everything avoids that. API
+clients get the same answer on either name: bearer-token requests are answered where they
+arrive, the others get a redirect that keeps method and body.
 """
 
 from __future__ import annotations
@@ -32,8 +33,11 @@ class CanonicalHostMiddleware:
         if scope["type"] not in ("http", "websocket") or scope["path"] in PROBE_PATHS:
             await self.app(scope, receive, send)
             return
-        host = Headers(scope=scope).get("host", "")
-        if not host or _hostname(host) == origins.public_host():
+        headers = Headers(scope=scope)
+        host = headers.get("host", "")
+        # An API client's bearer token works on any host name, and many clients drop the
+        # Authorization header when a redirect changes host: answer it here, as there.
+        if not host or _hostname(host) == origins.public_host() or "authorization" in headers:
             await self.app(scope, receive, send)
             return
         if scope["type"] == "websocket":
