@@ -14,9 +14,7 @@ from v4a_portal.services import tokens
 OLD_DEFAULT = "dev-secret-change-me-0123456789abcdef"
 
 
-def test_a_token_signed_with_the_old_default_key_is_refused(
-    api_client: TestClient, tmp_path: object
-) -> None:
+def test_a_token_signed_with_the_old_default_key_is_refused(api_client: TestClient) -> None:
     admin = make_user("admin", "Ada")
     now = datetime.now(UTC)
     forged = {

@@ -16,10 +16,11 @@ from v4a_portal.settings import get_settings
 def content_security_policy() -> str:
     """The policy the Reflex frontend works under (checked page by page in Chromium).
 
-    Scripts only from the portal itself ('unsafe-inline' for the small inline bootstrap
-    scripts of the prerendered pages; no eval), styles inline too (Emotion and Radix write
-    style attributes), the event websocket on the portal's own host, pictures and clips
-    over https (avatars from the sign-in provider, media from the storage bucket), and no
+    Scripts only from the portal itself: 'unsafe-inline' for the inline bootstrap scripts of
+    the prerendered pages, 'unsafe-eval' because Reflex runs the scripts a handler sends
+    (rx.call_script: sign-out) with eval. Styles inline too (Emotion and Radix write style
+    attributes), the event websocket on the portal's own host, pictures and clips over
+    https (avatars from the sign-in provider, media from the storage bucket), and no
     framing by anyone.
     """
     own = origins.public_origin()
@@ -27,7 +28,7 @@ def content_security_policy() -> str:
     return "; ".join(
         [
             "default-src 'self'",
-            "script-src 'self' 'unsafe-inline'",
+            "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
             "style-src 'self' 'unsafe-inline'",
             "img-src 'self' data: blob: https:",
             "media-src 'self' blob: https:",
