@@ -45,3 +45,13 @@ def test_a_socket_on_another_host_is_closed(api_client: TestClient) -> None:
     ):
         pass
     assert closed.value.code == 1008
+
+
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [("testserver", "testserver"), ("TestServer:80", "testserver"), ("[::1]:8000", "::1")],
+)
+def test_host_names_compare_like_the_public_urls(header: str, name: str) -> None:
+    from v4a_portal.api.canonical_host import _hostname
+
+    assert _hostname(header) == name

@@ -20,8 +20,8 @@ PROBE_PATHS = frozenset({"/api/health", "/ping", "/_health"})
 
 def _hostname(host_header: str) -> str:
     host = host_header.strip().lower()
-    if host.startswith("["):  # [::1]:8000
-        return host.split("]", 1)[0] + "]"
+    if host.startswith("["):  # [::1]:8000 names the host ::1, as urlsplit does
+        return host[1:].split("]", 1)[0]
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
