@@ -4,6 +4,8 @@ import os
 
 import reflex as rx
 
+from v4a_portal.services import origins
+
 _port = int(os.environ.get("V4A_PORT", "8000"))
 
 config = rx.Config(
@@ -11,6 +13,9 @@ config = rx.Config(
     frontend_port=_port,
     backend_port=_port,
     api_url=os.environ.get("V4A_PUBLIC_URL", f"http://127.0.0.1:{_port}"),
+    # Reflex's CORS middlewares and its socket server answer only the portal's own origins
+    # (and V4A_ALLOWED_ORIGINS), never an echo of any Origin with credentials.
+    cors_allowed_origins=origins.allowed(),
     telemetry_enabled=False,
     show_built_with_reflex=False,
     plugins=[

@@ -17,7 +17,12 @@ class Settings(BaseSettings):
 
     # Where the portal is reached; used for OAuth redirects and cookie security.
     public_url: str = Field("http://127.0.0.1:8000", alias="V4A_PUBLIC_URL")
-    secret_key: str = Field("dev-secret-change-me-0123456789abcdef", alias="V4A_SECRET_KEY")
+    # Empty: a random key kept in the data folder (services/signing_key.py).
+    secret_key: str = Field("", alias="V4A_SECRET_KEY")
+    # Other origins (scheme://host[:port]) whose pages may call the API with the user's cookie.
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, alias="V4A_ALLOWED_ORIGINS"
+    )
     data_dir: Path = Field(ROOT / "data", alias="V4A_DATA_DIR")
 
     database_url: str = Field("", alias="DATABASE_URL")
@@ -119,6 +124,13 @@ class Settings(BaseSettings):
         # Accept "a@x, b@y" as well as a JSON list.
         if isinstance(value, str) and not value.strip().startswith("["):
             return [e.strip().lower() for e in value.split(",") if e.strip()]
+        return value
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip().startswith("["):
+            return [o.strip().rstrip("/") for o in value.split(",") if o.strip()]
         return value
 
     @property

@@ -7,3 +7,8 @@ from v4a_portal.api.app import create_api
 
 # The theme lives in rxconfig.py (RadixThemesPlugin).
 app = rx.App(api_transformer=create_api())
+# /_event answers CORS through Reflex's Starlette middleware (rxconfig's origins); the socket
+# server's own CORS headers would say it a second time. Its Origin check is
+# api/origin_check.py's, at the handshake, like every other path's.
+if app.sio is not None:
+    app.sio.eio.cors_allowed_origins = []

@@ -75,6 +75,7 @@ def claims(user: User, **changes: object) -> dict[str, object]:
         "iss": "http://testserver",
         "iat": now,
         "exp": now + timedelta(minutes=5),
+        "fam": "0" * 32,  # a refresh family that was never revoked
     }
     return base | changes
 

@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import Field
 from sqlmodel import Session
 
 from v4a_portal.db import session_scope
@@ -26,21 +28,32 @@ DbSession = Annotated[Session, Depends(get_session, scope="function")]
 
 
 # Bounds keep huge numbers out of SQL, where they overflow the column types (a 500).
-RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+MAX_ROW_ID = 2**31 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+# The same bounds for an id in a query string or a JSON body.
+QueryRowId = Annotated[int, Query(ge=1, le=MAX_ROW_ID)]
+BodyRowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
 PageNumber = Annotated[int, Query(ge=1, le=100_000)]
 PerPage = Annotated[int, Query(ge=1, le=100)]
 
 
-def current_user(request: Request) -> User:
+# Declares the bearer scheme in the OpenAPI schema (Swagger UI's "Authorize"); the cookie
+# is the other way in, so a missing header is not an error here.
+_bearer = HTTPBearer(auto_error=False, description="An access token from /api/v1/auth/google")
+
+
+def current_user(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
     """A Bearer access token, or else the browser's session cookie.
 
     Looked up in a short transaction of its own: a route that calls services opening
     their own transactions must not hold one open meanwhile (SQLite has one writer).
     """
-    header = request.headers.get("authorization", "")
     with session_scope() as session:
-        if header.lower().startswith("bearer "):
-            return api_tokens.user_from_access(session, header[7:].strip())
+        if credentials is not None:
+            return api_tokens.user_from_access(session, credentials.credentials.strip())
         user = web_sessions.user_for(session, request.cookies.get(web_sessions.COOKIE_NAME))
     if user is None:
         raise Unauthorized("Sign in first.", code="not_authenticated")

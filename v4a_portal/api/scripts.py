@@ -7,7 +7,15 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from v4a_portal.api.deps import CurrentUser, DbSession, PageNumber, PerPage, RowId
+from v4a_portal.api.deps import (
+    BodyRowId,
+    CurrentUser,
+    DbSession,
+    PageNumber,
+    PerPage,
+    QueryRowId,
+    RowId,
+)
 from v4a_portal.models import GeneratedScript
 from v4a_portal.services import scripts
 
@@ -15,7 +23,7 @@ router = APIRouter(prefix="/api/v1", tags=["scripts"])
 
 
 class ScriptIn(BaseModel):
-    image_id: int
+    image_id: BodyRowId
     product: str = Field(min_length=1, max_length=200)
     audience: str | None = Field(None, max_length=200)
     tone: str | None = Field(None, max_length=100)
@@ -98,7 +106,7 @@ def get_script(script_id: RowId, user: CurrentUser, session: DbSession) -> Scrip
 def list_scripts(
     user: CurrentUser,
     session: DbSession,
-    image_id: int | None = None,
+    image_id: QueryRowId | None = None,
     page: PageNumber = 1,
     per_page: PerPage = 20,
 ) -> ScriptPage:

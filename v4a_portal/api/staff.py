@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from v4a_portal.api.deps import DbSession, PageNumber, PerPage, RowId, require
 from v4a_portal.api.schemas import LedgerPage, UserOut, UserPage
 from v4a_portal.models import User
-from v4a_portal.services import accounts, ledger
+from v4a_portal.services import accounts, ledger, sign_out
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
 
@@ -42,3 +42,18 @@ def user_credits(
     accounts.get(session, user_id)
     rows, total = ledger.history(session, user_id, page=page, per_page=per_page)
     return LedgerPage.build(ledger.balance(session, user_id), rows, total, page, per_page)
+
+
+@router.post(
+    "/users/{user_id}/sign-out",
+    summary="Sign a user out everywhere",
+    description="Ends every browser session and every API sign-in of the user at once: "
+    "refresh tokens and the access tokens issued with them stop working immediately.",
+)
+def sign_out_everywhere(
+    user_id: RowId,
+    staff: Annotated[User, Depends(require("users.sign_out"))],
+    session: DbSession,
+) -> dict[str, int]:
+    done = sign_out.everywhere(session, user_id, actor=staff)
+    return {"sessions": done.sessions, "token_families": done.token_families}

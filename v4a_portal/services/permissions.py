@@ -18,6 +18,7 @@ MATRIX: dict[str, frozenset[Role]] = {
     "audit.view": frozenset({Role.admin}),
     "users.set_role": frozenset({Role.admin}),
     "users.disable": frozenset({Role.admin}),
+    "users.sign_out": frozenset({Role.support, Role.admin}),
 }
 
 

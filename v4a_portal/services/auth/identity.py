@@ -14,11 +14,16 @@ from typing import Any
 import httpx
 import jwt
 
+from v4a_portal.services import replay_guard
 from v4a_portal.services.accounts import Identity
 from v4a_portal.services.errors import Unauthorized, Unavailable
 from v4a_portal.settings import get_settings
 
 _METADATA_TTL = 3600.0
+_LEEWAY = 60  # seconds of clock difference tolerated with the provider
+# Google states `email_verified` in every ID token that has an email; from Google, a token
+# without it is refused. Providers that never send the claim vouch by issuing the token.
+GOOGLE_ISSUERS = frozenset({"https://accounts.google.com", "accounts.google.com"})
 _cache: dict[str, tuple[float, dict[str, Any]]] = {}
 
 
@@ -66,7 +71,7 @@ def verify_id_token(id_token: str) -> Identity:
             algorithms=doc.get("id_token_signing_alg_values_supported") or ["RS256"],
             audience=settings.oidc_client_id,
             issuer=doc["issuer"],
-            leeway=60,  # tolerate small clock differences with the provider
+            leeway=_LEEWAY,
             options={"require": ["exp", "iat", "sub", "aud", "iss"]},
         )
     except jwt.PyJWKClientConnectionError as exc:
@@ -75,12 +80,19 @@ def verify_id_token(id_token: str) -> Identity:
         raise Unauthorized("The ID token has expired.", code="token_expired") from exc
     except (jwt.InvalidTokenError, jwt.PyJWKClientError) as exc:
         raise Unauthorized(f"The ID token is not valid: {exc}", code="invalid_token") from exc
-    return identity_from_claims(claims)
+    identity = identity_from_claims(claims)
+    # Checked last, so a token refused for another reason can still be used once it is fixed.
+    if not replay_guard.first_use("id_token", id_token, float(claims["exp"]), leeway=_LEEWAY):
+        raise Unauthorized(
+            "This ID token was already exchanged; get a new one from the provider.",
+            code="token_replayed",
+        )
+    return identity
 
 
 def identity_from_claims(claims: dict[str, Any]) -> Identity:
     email = claims.get("email")
-    if not email or claims.get("email_verified") is False:
+    if not email or not _email_vouched(claims):
         raise Unauthorized("The provider did not vouch for an email address.", code="no_email")
     return Identity(
         subject=str(claims["sub"]),
@@ -88,3 +100,9 @@ def identity_from_claims(claims: dict[str, Any]) -> Identity:
         name=claims.get("name"),
         picture=claims.get("picture"),
     )
+
+
+def _email_vouched(claims: dict[str, Any]) -> bool:
+    if "email_verified" in claims:  # some providers send it as the string "true"
+        return claims["email_verified"] is True or claims["email_verified"] == "true"
+    return claims.get("iss") not in GOOGLE_ISSUERS

@@ -18,7 +18,7 @@ from sqlmodel import col
 
 from v4a_portal.db import session_scope
 from v4a_portal.models import LedgerKind, Video, VideoStatus
-from v4a_portal.services import catalog, images, ledger, ledger_keys, notices, scripts
+from v4a_portal.services import catalog, idempotency, images, ledger, ledger_keys, notices, scripts
 from v4a_portal.services.errors import Conflict, InvalidInput
 from v4a_portal.services.scripts import text_format
 from v4a_portal.services.videos import generations, rq_jobs, transitions
@@ -65,7 +65,7 @@ def request(
     try:
         return _create(user_id, image_id, script_id, prompt, order, batch_id)
     except ledger.DuplicateKey:
-        return _replay(user_id, batch_id)
+        return _replay(user_id, batch_id, image_id, script_id, prompt, order)
 
 
 def _batch_id(user_id: int, idempotency_key: str | None) -> str:
@@ -129,8 +129,16 @@ def _create(
     return Requested([v for v, _ in jobs], batch_id, order.credits, entry.balance_after)
 
 
-def _replay(user_id: int, batch_id: str) -> Requested:
-    """The videos of an earlier request with the same idempotency key."""
+def _replay(
+    user_id: int,
+    batch_id: str,
+    image_id: int,
+    script_id: int | None,
+    prompt: str,
+    order: catalog.Order,
+) -> Requested:
+    """The videos of an earlier request with the same idempotency key (Conflict when that
+    request asked for something else)."""
     with session_scope() as session:
         rows = (
             session.execute(
@@ -141,6 +149,7 @@ def _replay(user_id: int, batch_id: str) -> Requested:
             .scalars()
             .all()
         )
+        idempotency.require_same_clips(rows, image_id, script_id, prompt, order)
         balance = ledger.balance(session, user_id)
     return Requested(
         [r.id for r in rows if r.id is not None],
