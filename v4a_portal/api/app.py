@@ -5,7 +5,20 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
-from v4a_portal.api import auth, errors, events, health, images, me, media, scripts, staff, videos
+from v4a_portal.api import (
+    auth,
+    billing,
+    errors,
+    events,
+    health,
+    images,
+    me,
+    media,
+    scripts,
+    staff,
+    videos,
+    webhooks,
+)
 from v4a_portal.settings import get_settings
 
 
@@ -37,4 +50,6 @@ def create_api() -> FastAPI:
     api.include_router(scripts.router)
     api.include_router(videos.router)
     api.include_router(events.router)
+    api.include_router(billing.router)
+    api.include_router(webhooks.router)
     return api
