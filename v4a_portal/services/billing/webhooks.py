@@ -60,7 +60,8 @@ def verify(payload: bytes, signature: str | None) -> Obj:
         event = json.loads(payload)
     except stripe.SignatureVerificationError as exc:
         raise InvalidWebhook(f"Bad signature: {exc.user_message or exc}") from exc
-    except ValueError as exc:  # not JSON, or JSON that is not an event
+    except (ValueError, AttributeError, TypeError) as exc:
+        # Signed, but not JSON, or JSON that is not an object (the SDK trips on those).
         raise InvalidWebhook("The body is not a Stripe event.") from exc
     obj = (event.get("data") or {}).get("object") if isinstance(event, dict) else None
     fields_ok = isinstance(event, dict) and all(
