@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from v4a_portal.db import session_scope
@@ -98,3 +98,41 @@ def receipt_url(user_id: int, payment_id: int) -> str:
             stored.receipt_url = str(url)
             stored.stripe_charge_id = stored.stripe_charge_id or getattr(charge, "id", None)
     return str(url)
+
+
+def fingerprint(session: Session, user_id: int) -> tuple[object, ...]:
+    """Changes whenever the balance, a payment or a subscription of the user changes: a
+    page watching for webhooks compares it instead of re-reading everything."""
+    credits = accounts.get(session, user_id).credits
+    payments = session.execute(
+        select(func.count(), func.max(Payment.updated_at)).where(Payment.user_id == user_id)
+    ).one()
+    subs = session.execute(
+        select(func.max(Subscription.updated_at)).where(Subscription.user_id == user_id)
+    ).scalar()
+    return (credits, *payments, subs)
+
+
+def checkout_result(user_id: int, checkout_session_id: str) -> Payment | None:
+    """The paid payment a Checkout Session of the user led to, once its webhook has come:
+    the pack's payment, or a plan's first invoice (the session names the subscription)."""
+    with session_scope() as session:
+        found = paid_session(session, user_id, checkout_session_id)
+        if found is not None:
+            return found if found.status != "pending" else None
+        user = accounts.get(session, user_id)
+        customer = user.stripe_customer_id
+    cs = lookup(lambda: stripe_api.client().v1.checkout.sessions.retrieve(checkout_session_id))
+    if cs is None or cs.customer != customer or not cs.subscription:
+        return None
+    with session_scope() as session:
+        return session.execute(
+            select(Payment)
+            .where(
+                Payment.user_id == user_id,
+                Payment.stripe_subscription_id == cs.subscription,
+                Payment.status == "paid",
+            )
+            .order_by(Payment.id)
+            .limit(1)
+        ).scalar_one_or_none()
