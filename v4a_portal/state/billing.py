@@ -112,7 +112,7 @@ def _read(user_id: int) -> _Page:
         sub_color=color,
         sub_when=text.subscription_when(sub) if sub else "",
         past_due=sub is not None and sub.status == "past_due",
-        can_manage=customer,
+        can_manage=customer and sub is not None,
         bonus=text.daily_bonus(seen.next_bonus_at),
         test_mode=seen.test_mode,
     )
@@ -163,10 +163,10 @@ class BillingState(AuthState):
             return self._bounce(user)
         page, self.error = await call(_read, user.id)
         if page is not None:
-            self._show(page)
+            self._present(page)
         return BillingState.watch
 
-    def _show(self, page: _Page) -> None:
+    def _present(self, page: _Page) -> None:
         for name, value in page.__dict__.items():
             setattr(self, name, value)
         self.loaded = True
@@ -234,7 +234,7 @@ class BillingState(AuthState):
                 continue
             async with self:
                 if page is not None:
-                    self._show(page)
+                    self._present(page)
                     await self._signed_in()  # the balance, here and in the header
                 seen = now
                 await self._checked(user_id)

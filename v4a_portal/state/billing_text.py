@@ -12,7 +12,7 @@ from v4a_portal.state import formatting
 
 WAITING = "Payment made. Waiting for Stripe to confirm it; your credits appear here by themselves."
 CANCELED = "Checkout canceled: nothing was charged."
-TEST_MODE = "Test mode: payments go to a Stripe test environment and no card is charged."
+TEST_MODE = "Test mode: no real card is charged and no money moves."
 
 _PAYMENT_STATUS = {
     "paid": ("Paid", "grass"),

@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from v4a_portal.models import LedgerKind, Payment, User, utcnow
 from v4a_portal.services import ledger
@@ -32,12 +32,14 @@ def _charge_payment(ctx: Context, intent: str | None, charge_id: str | None) -> 
     with; invoices themselves no longer do)."""
     session = ctx.session
     for column, value in (
-        (Payment.stripe_payment_intent_id, intent),
-        (Payment.stripe_charge_id, charge_id),
+        (col(Payment.stripe_payment_intent_id), intent),
+        (col(Payment.stripe_charge_id), charge_id),
     ):
         if value:
             found = session.execute(
-                select(Payment).where(column == value, Payment.kind == "charge").with_for_update()
+                select(Payment)
+                .where(column == value, col(Payment.kind) == "charge")
+                .with_for_update()
             ).scalar_one_or_none()
             if found is not None:
                 return found
@@ -50,7 +52,7 @@ def _charge_payment(ctx: Context, intent: str | None, charge_id: str | None) -> 
     )
     for item in listed.data if listed is not None else []:
         found = session.execute(
-            select(Payment).where(Payment.stripe_invoice_id == item.invoice).with_for_update()
+            select(Payment).where(col(Payment.stripe_invoice_id) == item.invoice).with_for_update()
         ).scalar_one_or_none()
         if found is not None:
             found.stripe_payment_intent_id = intent
@@ -63,7 +65,7 @@ def _take(session: Session, user_id: int, wanted: int, key: str, reference: str)
     if wanted <= 0:
         return 0
     balance = session.execute(
-        select(User.credits).where(User.id == user_id).with_for_update()
+        select(col(User.credits)).where(col(User.id) == user_id).with_for_update()
     ).scalar_one()
     taken = min(wanted, balance)
     if taken > 0:
@@ -110,7 +112,7 @@ def charge_refunded(ctx: Context, charge: Obj) -> None:
         before = refunded
         refunded += refund["amount"]
         known = ctx.session.execute(
-            select(Payment.id).where(Payment.stripe_refund_id == refund["id"])
+            select(col(Payment.id)).where(col(Payment.stripe_refund_id) == refund["id"])
         ).scalar()
         if known is not None:
             continue
@@ -201,7 +203,7 @@ def dispute_closed(ctx: Context, dispute: Obj) -> None:
 
 def _dispute_row(ctx: Context, dispute_id: str) -> Payment | None:
     return ctx.session.execute(
-        select(Payment).where(Payment.stripe_dispute_id == dispute_id).with_for_update()
+        select(Payment).where(col(Payment.stripe_dispute_id) == dispute_id).with_for_update()
     ).scalar_one_or_none()
 
 

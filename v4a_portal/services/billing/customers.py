@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import update
+from sqlmodel import col
 
 from v4a_portal.db import session_scope
 from v4a_portal.models import User
@@ -35,7 +36,7 @@ def link(user_id: int, customer_id: str) -> str:
     with session_scope() as session:
         session.execute(
             update(User)
-            .where(User.id == user_id, User.stripe_customer_id.is_(None))  # type: ignore[union-attr]
+            .where(col(User.id) == user_id, col(User.stripe_customer_id).is_(None))
             .values(stripe_customer_id=customer_id)
         )
         return accounts.get(session, user_id).stripe_customer_id or customer_id

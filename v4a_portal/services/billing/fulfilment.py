@@ -8,7 +8,7 @@ import logging
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from v4a_portal.models import LedgerKind, Payment, utcnow
 from v4a_portal.services import ledger
@@ -51,7 +51,7 @@ def session_completed(ctx: Context, cs: Obj) -> None:
         return  # a plan: its invoices grant (invoice.paid), whichever event comes first
     meta = cs.get("metadata") or {}
     code = meta.get("product") or ""
-    payment = _locked(ctx.session, Payment.stripe_checkout_session_id, cs["id"])
+    payment = _locked(ctx.session, col(Payment.stripe_checkout_session_id), cs["id"])
     if payment is None:
         credits = meta.get("credits")
         if not (isinstance(credits, str) and credits.isdigit()):
@@ -77,7 +77,7 @@ def session_completed(ctx: Context, cs: Obj) -> None:
 
 def session_failed(ctx: Context, cs: Obj) -> None:
     """checkout.session.async_payment_failed: the delayed payment did not arrive."""
-    payment = _locked(ctx.session, Payment.stripe_checkout_session_id, cs["id"])
+    payment = _locked(ctx.session, col(Payment.stripe_checkout_session_id), cs["id"])
     user_id = ctx.owners.for_session(cs)
     if payment is None and user_id is not None and cs.get("mode") == "payment":
         meta = cs.get("metadata") or {}
@@ -113,7 +113,7 @@ def _plan_of(invoice: Obj) -> catalog.Product | None:
 
 
 def _invoice_payment(ctx: Context, invoice: Obj, user_id: int, plan: str) -> Payment:
-    payment = _locked(ctx.session, Payment.stripe_invoice_id, invoice["id"])
+    payment = _locked(ctx.session, col(Payment.stripe_invoice_id), invoice["id"])
     if payment is None:
         payment = Payment(
             user_id=user_id,

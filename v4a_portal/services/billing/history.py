@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from v4a_portal.db import session_scope
 from v4a_portal.models import Payment, Subscription
@@ -37,8 +37,8 @@ def overview(session: Session, user_id: int, limit: int = 50) -> Overview:
     rows = list(
         session.execute(
             select(Payment)
-            .where(Payment.user_id == user_id)
-            .order_by(Payment.created_at.desc(), Payment.id.desc())  # type: ignore[union-attr]
+            .where(col(Payment.user_id) == user_id)
+            .order_by(col(Payment.created_at).desc(), col(Payment.id).desc())
             .limit(limit * 3)
         )
         .scalars()
@@ -67,7 +67,8 @@ def paid_session(session: Session, user_id: int, checkout_session_id: str) -> Pa
     """The user's pack payment made by a Checkout Session, once its webhook has come."""
     return session.execute(
         select(Payment).where(
-            Payment.user_id == user_id, Payment.stripe_checkout_session_id == checkout_session_id
+            col(Payment.user_id) == user_id,
+            col(Payment.stripe_checkout_session_id) == checkout_session_id,
         )
     ).scalar_one_or_none()
 
@@ -105,10 +106,12 @@ def fingerprint(session: Session, user_id: int) -> tuple[object, ...]:
     page watching for webhooks compares it instead of re-reading everything."""
     credits = accounts.get(session, user_id).credits
     payments = session.execute(
-        select(func.count(), func.max(Payment.updated_at)).where(Payment.user_id == user_id)
+        select(func.count(), func.max(col(Payment.updated_at))).where(
+            col(Payment.user_id) == user_id
+        )
     ).one()
     subs = session.execute(
-        select(func.max(Subscription.updated_at)).where(Subscription.user_id == user_id)
+        select(func.max(col(Subscription.updated_at))).where(col(Subscription.user_id) == user_id)
     ).scalar()
     return (credits, *payments, subs)
 
@@ -129,10 +132,10 @@ def checkout_result(user_id: int, checkout_session_id: str) -> Payment | None:
         return session.execute(
             select(Payment)
             .where(
-                Payment.user_id == user_id,
-                Payment.stripe_subscription_id == cs.subscription,
-                Payment.status == "paid",
+                col(Payment.user_id) == user_id,
+                col(Payment.stripe_subscription_id) == cs.subscription,
+                col(Payment.status) == "paid",
             )
-            .order_by(Payment.id)
+            .order_by(col(Payment.id))
             .limit(1)
         ).scalar_one_or_none()

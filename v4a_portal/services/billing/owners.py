@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import stripe
 from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from v4a_portal.models import Subscription, User
 from v4a_portal.services.billing import stripe_api
@@ -35,13 +35,13 @@ class Owners:
     def _existing(self, user_id: int | None) -> int | None:
         if user_id is None:
             return None
-        return self.session.execute(select(User.id).where(User.id == user_id)).scalar()
+        return self.session.execute(select(col(User.id)).where(col(User.id) == user_id)).scalar()
 
     def by_customer(self, customer_id: str | None) -> int | None:
         if not customer_id:
             return None
         return self.session.execute(
-            select(User.id).where(User.stripe_customer_id == customer_id)
+            select(col(User.id)).where(col(User.stripe_customer_id) == customer_id)
         ).scalar()
 
     def _link(self, user_id: int, customer_id: str | None) -> None:
@@ -49,7 +49,7 @@ class Owners:
         if customer_id:
             self.session.execute(
                 update(User)
-                .where(User.id == user_id, User.stripe_customer_id.is_(None))  # type: ignore[union-attr]
+                .where(col(User.id) == user_id, col(User.stripe_customer_id).is_(None))
                 .values(stripe_customer_id=customer_id)
             )
 
@@ -69,7 +69,7 @@ class Owners:
         found = self._found(_user_id(sub.get("metadata")), customer) or self.by_customer(customer)
         if found is None:
             found = self.session.execute(
-                select(Subscription.user_id).where(Subscription.id == sub["id"])
+                select(col(Subscription.user_id)).where(col(Subscription.id) == sub["id"])
             ).scalar()
         return found if found is not None else self._from_customer(customer)
 
@@ -81,7 +81,7 @@ class Owners:
         )
         if found is None and sub_id:
             found = self.session.execute(
-                select(Subscription.user_id).where(Subscription.id == sub_id)
+                select(col(Subscription.user_id)).where(col(Subscription.id) == sub_id)
             ).scalar()
             if found is None:
                 found = self._from_subscription(sub_id, customer)

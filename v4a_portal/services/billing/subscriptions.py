@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from v4a_portal.models import Subscription, User, utcnow
 from v4a_portal.services.billing import catalog
@@ -49,7 +49,7 @@ def apply(ctx: Context, sub: Obj) -> None:
     if user_id is None:
         return
     row = ctx.session.execute(
-        select(Subscription).where(Subscription.id == sub["id"]).with_for_update()
+        select(Subscription).where(col(Subscription.id) == sub["id"]).with_for_update()
     ).scalar_one_or_none()
     if row is None:
         # A parallel first event for this subscription may insert too: the loser's
@@ -80,7 +80,7 @@ def mark_past_due(ctx: Context, sub_id: str | None) -> None:
     if not sub_id:
         return
     row = ctx.session.execute(
-        select(Subscription).where(Subscription.id == sub_id).with_for_update()
+        select(Subscription).where(col(Subscription.id) == sub_id).with_for_update()
     ).scalar_one_or_none()
     if row is None or row.status == "canceled" or ctx.created < row.event_created:
         return
@@ -92,7 +92,9 @@ def mark_past_due(ctx: Context, sub_id: str | None) -> None:
 def current(session: Session, user_id: int) -> Subscription | None:
     """The user's live subscription with the latest period end, else the last to end."""
     rows = (
-        session.execute(select(Subscription).where(Subscription.user_id == user_id)).scalars().all()
+        session.execute(select(Subscription).where(col(Subscription.user_id) == user_id))
+        .scalars()
+        .all()
     )
     if not rows:
         return None

@@ -74,7 +74,7 @@ def verify(payload: bytes, signature: str | None) -> Obj:
 
 def _insert_event(conn: Connection, event_id: str, event_type: str) -> bool:
     """Claim the event id; False when it was claimed before (a repeated delivery)."""
-    table = StripeEvent.__table__
+    table = StripeEvent.__table__  # type: ignore[attr-defined]
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     statement = (
         dialect.insert(table)
