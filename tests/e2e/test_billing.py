@@ -77,6 +77,12 @@ def test_short_of_credits_buys_a_pack(page: Page, portal: Portal, tmp_path: Path
     expect(page.locator("#product-pack_1200")).to_contain_text("$10.00")
     expect(page.locator("#product-pack_1200")).to_contain_text("120 credits per $")
 
+    # Declining on the checkout page comes back with nothing charged.
+    page.locator("#buy-pack_500").click()
+    page.get_by_role("button", name="Decline").click()
+    expect(page.locator("#checkout-status")).to_have_text("Checkout canceled: nothing was charged.")
+    expect(page.locator("#billing-balance")).to_have_text("6")
+
     _pay(page, portal, "buy-pack_500")
     expect(page.locator("#checkout-status")).to_contain_text("Payment received: 500 credits added")
     expect(page.locator("#billing-balance")).to_have_text("506")

@@ -17,12 +17,12 @@ main{max-width:560px;margin:0 auto;padding:24px 16px}
 padding:2px 10px;font-size:13px;font-weight:600}
 h1{font-size:22px;margin:12px 0} .amount{font-size:32px;font-weight:700}
 button{font-size:16px;padding:10px 18px;border-radius:8px;border:1px solid #c1c4cc;
-background:#fff;cursor:pointer;margin:4px 8px 4px 0}
+background:#fff;cursor:pointer;margin:4px 8px 4px 0;white-space:nowrap}
 button.primary{background:#3e63dd;color:#fff;border-color:#3e63dd}
 .row{display:flex;flex-wrap:wrap;gap:8px;align-items:center}
 .muted{color:#60646c;font-size:14px} form{display:inline}
-table{width:100%;border-collapse:collapse;font-size:14px} td{padding:4px 6px;
-border-top:1px solid #eee;word-break:break-all}
+.item{display:flex;flex-wrap:wrap;gap:4px 12px;align-items:center;padding:6px 0;
+border-top:1px solid #eee;font-size:14px} .item code{overflow-wrap:anywhere;flex:1 1 200px}
 """
 
 
@@ -121,7 +121,12 @@ def portal(portal_session: Obj, subscriptions: list[Obj]) -> str:
 
 
 def _rows(rows: list[list[str]]) -> str:
-    return "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return "".join(
+        f"<div class='item'><code>{row[0]}</code>"
+        + "".join(f"<span>{c}</span>" for c in row[1:])
+        + "</div>"
+        for row in rows
+    )
 
 
 def dashboard(store_objects: dict[str, dict[str, Obj]], delivery: dict[str, str]) -> str:
@@ -155,7 +160,7 @@ def dashboard(store_objects: dict[str, dict[str, Obj]], delivery: dict[str, str]
         "Stripe stand-in",
         "<h1>Stripe stand-in</h1>"
         f"<p class='muted'>{len(delivery)} events, {pending} waiting for delivery.</p>"
-        f"<div class='card'><b>Subscriptions</b><table>{_rows(subs)}</table></div>"
-        f"<div class='card'><b>Charges</b><table>{_rows(charges)}</table></div>"
-        f"<div class='card'><b>Disputes</b><table>{_rows(disputes)}</table></div>",
+        f"<div class='card'><b>Subscriptions</b>{_rows(subs)}</div>"
+        f"<div class='card'><b>Charges</b>{_rows(charges)}</div>"
+        f"<div class='card'><b>Disputes</b>{_rows(disputes)}</div>",
     )
