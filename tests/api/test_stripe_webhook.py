@@ -275,7 +275,9 @@ def test_unknown_event_types_are_acknowledged_and_grant_nothing(db_client: TestC
     assert deliver(db_client, bs.event("customer.created", bs.objects.fixture("customer"))) == [
         "ignored"
     ]
-    assert bs.events_stored() == 2 and bs.count(Payment) == 0 and bs.balance(user_id) == 0
+    balance = {"object": "balance", "available": [{"amount": 0, "currency": "usd"}]}
+    assert deliver(db_client, bs.event("balance.available", balance)) == ["ignored"]
+    assert bs.events_stored() == 3 and bs.count(Payment) == 0 and bs.balance(user_id) == 0
 
 
 # -- concurrency: real HTTP, parallel deliveries ---------------------------------------------------
