@@ -30,7 +30,8 @@ def _locked(session: Session, column: Any, value: str) -> Payment | None:
 
 
 def _grant(ctx: Context, payment: Payment, kind: LedgerKind, key: str, reference: str) -> None:
-    if payment.credits > 0 and ledger.find(ctx.session, key) is None:
+    # The payment's status is the once-guard (locked row); the key is the ledger's own.
+    if payment.credits > 0:
         ledger.post(
             ctx.session,
             user_id=payment.user_id,

@@ -32,10 +32,23 @@ class Owners:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def _existing(self, user_id: int | None) -> int | None:
+    def _found(self, user_id: int | None, customer_id: str | None) -> int | None:
+        """`user_id` if there is such a user; remembers `customer_id` for a user who has no
+        customer yet (Checkout may have made it)."""
         if user_id is None:
             return None
-        return self.session.execute(select(col(User.id)).where(col(User.id) == user_id)).scalar()
+        row = self.session.execute(
+            select(col(User.id), col(User.stripe_customer_id)).where(col(User.id) == user_id)
+        ).first()
+        if row is None:
+            return None
+        if customer_id and row[1] is None:
+            self.session.execute(
+                update(User)
+                .where(col(User.id) == user_id, col(User.stripe_customer_id).is_(None))
+                .values(stripe_customer_id=customer_id)
+            )
+        return user_id
 
     def by_customer(self, customer_id: str | None) -> int | None:
         if not customer_id:
@@ -43,21 +56,6 @@ class Owners:
         return self.session.execute(
             select(col(User.id)).where(col(User.stripe_customer_id) == customer_id)
         ).scalar()
-
-    def _link(self, user_id: int, customer_id: str | None) -> None:
-        """Remember the customer for a user who has none yet (Checkout may have made it)."""
-        if customer_id:
-            self.session.execute(
-                update(User)
-                .where(col(User.id) == user_id, col(User.stripe_customer_id).is_(None))
-                .values(stripe_customer_id=customer_id)
-            )
-
-    def _found(self, user_id: int | None, customer_id: str | None) -> int | None:
-        user_id = self._existing(user_id)
-        if user_id is not None:
-            self._link(user_id, customer_id)
-        return user_id
 
     def for_session(self, cs: Obj) -> int | None:
         ref = cs.get("client_reference_id")
