@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from v4a_portal.models import LedgerKind, Payment, utcnow
@@ -17,6 +18,8 @@ from v4a_portal.services.billing.context import Context
 
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]
+
+_payments = Payment.__table__  # type: ignore[attr-defined]
 
 # Invoices that start or renew a plan's month; others (a mid-month plan change's
 # proration, a manual invoice) are recorded without a grant.
@@ -130,6 +133,33 @@ def _invoice_payment(ctx: Context, invoice: Obj, user_id: int, plan: str) -> Pay
     return payment
 
 
+def _insert_paid(ctx: Context, values: dict[str, Any]) -> int | None:
+    """INSERT the paid invoice's payments row unless one exists; its id, or None.
+
+    The common case (a new invoice) costs one statement; the row of an invoice seen
+    before (failed, then paid) is locked and updated by the caller instead.
+    """
+    conn = ctx.session.connection()
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    now = utcnow()
+    statement = (
+        dialect.insert(_payments)
+        .values(
+            **values,
+            kind="charge",
+            status="paid",
+            amount_refunded_cents=0,
+            credits_clawed_back=0,
+            credits_shortfall=0,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["stripe_invoice_id"])
+        .returning(_payments.c.id)
+    )
+    return conn.execute(statement).scalar()
+
+
 def invoice_paid(ctx: Context, invoice: Obj) -> None:
     """invoice.paid: the plan's monthly credits, once per invoice, to the subscriber,
     whether or not the subscription's or the session's events have come yet."""
@@ -139,22 +169,34 @@ def invoice_paid(ctx: Context, invoice: Obj) -> None:
         log.warning("invoice %s belongs to no user", invoice["id"])
         return
     product = _plan_of(invoice)
-    payment = _invoice_payment(ctx, invoice, user_id, product.code if product else "invoice")
-    if payment.status == "paid":
-        return
     grants = product is not None and invoice.get("billing_reason") in GRANTING_REASONS
-    payment.credits = product.credits if grants and product else 0
-    payment.amount_cents = invoice.get("amount_paid") or payment.amount_cents
-    payment.receipt_url = invoice.get("hosted_invoice_url") or payment.receipt_url
-    payment.status, payment.updated_at = "paid", utcnow()
-    ctx.session.flush()
-    _grant(
-        ctx,
-        payment,
-        LedgerKind.subscription_grant,
-        f"stripe:invoice:{invoice['id']}",
-        payment.product_code,
-    )
+    values = {
+        "user_id": user_id,
+        "stripe_invoice_id": invoice["id"],
+        "product_code": product.code if product else "invoice",
+        "amount_cents": invoice.get("amount_paid") or invoice.get("amount_due") or 0,
+        "currency": invoice.get("currency") or "usd",
+        "credits": product.credits if grants and product else 0,
+        "stripe_subscription_id": sub_id,
+        "receipt_url": invoice.get("hosted_invoice_url"),
+    }
+    if _insert_paid(ctx, values) is None:
+        payment = _locked(ctx.session, col(Payment.stripe_invoice_id), invoice["id"])
+        if payment is None or payment.status == "paid":
+            return
+        for name in ("credits", "amount_cents", "receipt_url"):
+            setattr(payment, name, values[name] or getattr(payment, name))
+        payment.status, payment.updated_at = "paid", utcnow()
+        ctx.session.flush()
+    if values["credits"]:
+        ledger.post(
+            ctx.session,
+            user_id=user_id,
+            delta=values["credits"],
+            kind=LedgerKind.subscription_grant,
+            key=f"stripe:invoice:{invoice['id']}",
+            reference=values["product_code"],
+        )
 
 
 def invoice_failed(ctx: Context, invoice: Obj) -> None:
