@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Start the local OIDC provider, an RQ worker (restarted if it dies) and the web process;
-# Ctrl-C stops all three.
+# Start the local OIDC provider, the local Stripe stand-in (when no Stripe key is set), an RQ
+# worker (restarted if it dies) and the web process; Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT="${V4A_PORT:-8000}"
@@ -22,6 +22,13 @@ if ! (exec 3<>"/dev/tcp/127.0.0.1/$OIDC_PORT") 2>/dev/null; then
     --user-claims '{"sub":"analyst@v4a.example","email":"analyst@v4a.example","name":"Ana Analyst"}' &
   pids+=($!)
 fi
+# No Stripe key (environment or .env): billing runs against the local stand-in, test mode.
+STRIPE_STANDIN_URL=$(.venv/bin/python -c "from v4a_portal.settings import get_settings as g
+s = g(); print('' if s.stripe_secret_key else s.stripe_standin_url)")
+if [ -n "$STRIPE_STANDIN_URL" ]; then
+  .venv/bin/python -m v4a_portal.stripe_standin serve &
+  pids+=($!)
+fi
 # The worker runs jobs in its own process: if one ever takes it down, start another (the
 # clip's lease lapses and the new worker's sweep resumes it).
 (
@@ -35,4 +42,5 @@ pids+=($!)
 
 echo "Portal:  http://127.0.0.1:$PORT   API docs: http://127.0.0.1:$PORT/api/docs"
 echo "OIDC:    http://127.0.0.1:$OIDC_PORT"
+[ -n "$STRIPE_STANDIN_URL" ] && echo "Stripe:  $STRIPE_STANDIN_URL (local stand-in, test mode)"
 V4A_PORT="$PORT" .venv/bin/reflex run --env prod --single-port --loglevel info

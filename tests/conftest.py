@@ -30,6 +30,10 @@ os.environ.update(
         "V4A_PUBLIC_URL": "http://testserver",
         "V4A_ADMIN_EMAILS": "",
         "V4A_SECRET_KEY": "test-secret-key-0123456789abcdef0123456789",
+        # Billing talks to the local Stripe stand-in (the `stripe_standin` fixture).
+        "STRIPE_SECRET_KEY": "",
+        "STRIPE_WEBHOOK_SECRET": "whsec_test_0123456789abcdef",
+        "V4A_STRIPE_MODE": "test",
     }
 )
 
@@ -171,3 +175,31 @@ def api_client(sqlite_db: str, oidc_provider: str):  # type: ignore[no-untyped-d
 
     with TestClient(create_api(), base_url="http://testserver", follow_redirects=False) as c:
         yield c
+
+
+@pytest.fixture
+def portal_api(any_db: str) -> Iterator[str]:
+    """The portal's API served over HTTP (for webhooks from the stand-in), on SQLite and
+    on PostgreSQL; yields its base URL."""
+    from tests.billing_support import serve_api
+
+    with serve_api(free_port()) as url:
+        yield url
+
+
+@pytest.fixture
+def stripe_standin(portal_api: str) -> Iterator[Any]:
+    """The local Stripe stand-in on a free port, delivering its events to `portal_api`;
+    the portal's Stripe client points at it."""
+    from v4a_portal.settings import get_settings
+    from v4a_portal.stripe_standin.server import running
+
+    secret = get_settings().stripe_webhook_secret
+    with running(free_port(), f"{portal_api}/api/v1/webhooks/stripe", secret) as standin:
+        os.environ["V4A_STRIPE_STANDIN_URL"] = standin.url
+        get_settings.cache_clear()
+        try:
+            yield standin
+        finally:
+            os.environ.pop("V4A_STRIPE_STANDIN_URL", None)
+            get_settings.cache_clear()

@@ -204,6 +204,21 @@ class Payment(SQLModel, table=True):
     status: str = Field(default="pending", max_length=30)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # Billing (services/billing): a row per charge, refund and dispute (`kind`); refunds
+    # and disputes point at the charge they take back from (`parent_id`).
+    kind: str = Field(default="charge", max_length=20)
+    parent_id: int | None = Field(
+        default=None, foreign_key="payments.id", ondelete="CASCADE", index=True
+    )
+    stripe_charge_id: str | None = Field(default=None, max_length=255, index=True)
+    stripe_refund_id: str | None = Field(default=None, max_length=255, unique=True)
+    stripe_dispute_id: str | None = Field(default=None, max_length=255, unique=True)
+    stripe_subscription_id: str | None = Field(default=None, max_length=255)
+    amount_refunded_cents: int = Field(default=0)
+    credits_clawed_back: int = Field(default=0)
+    # Credits a refund or dispute should have taken back but could not (already spent).
+    credits_shortfall: int = Field(default=0)
+    receipt_url: str | None = Field(default=None, max_length=1000)
 
 
 class StripeEvent(SQLModel, table=True):
@@ -256,3 +271,22 @@ class AuditLog(SQLModel, table=True):
     after: str | None = Field(default=None, sa_column=Column(Text))
     reason: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class Subscription(SQLModel, table=True):
+    """A Stripe subscription as its newest applied event describes it; the user's
+    subscription fields are copied from the one that is theirs now."""
+
+    __tablename__ = "subscriptions"
+
+    id: str = Field(primary_key=True, max_length=255)  # Stripe's sub_...
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
+    plan: str | None = Field(default=None, max_length=40)
+    status: str = Field(max_length=40)
+    current_period_end: datetime | None = None
+    cancel_at_period_end: bool = Field(default=False)
+    ended_at: datetime | None = None
+    # `created` (unix seconds) of the newest event applied: an older one changes nothing.
+    event_created: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -10,6 +10,7 @@ ACCOUNT = "/account"
 STUDIO = "/studio"
 LIBRARY = "/library"
 CONSOLE_USERS = "/console/users"
+BILLING = "/billing"
 
 # FastAPI routes mounted next to the UI (v4a_portal/api/auth.py).
 GOOGLE_LOGIN = "/api/v1/auth/google/login"

@@ -118,6 +118,25 @@ class Settings(BaseSettings):
     maintenance_seconds: int = Field(60, alias="V4A_MAINTENANCE_SECONDS", ge=1)
     sse_ping_seconds: int = Field(15, alias="V4A_SSE_PING_SECONDS", ge=1)
 
+    # Billing (services/billing). No secret key: the portal talks to the local Stripe
+    # stand-in (v4a_portal/stripe_standin) at `stripe_standin_url` and says "test mode".
+    stripe_secret_key: str = Field("", alias="STRIPE_SECRET_KEY")
+    stripe_webhook_secret: str = Field("whsec_v4a_standin_dev", alias="STRIPE_WEBHOOK_SECRET")
+    stripe_mode: str = Field("test", alias="V4A_STRIPE_MODE", pattern="^(test|live)$")
+    stripe_standin_url: str = Field("http://127.0.0.1:12111", alias="V4A_STRIPE_STANDIN_URL")
+    # Stripe price ids per mode, product code → price id (JSON). Test mode falls back to
+    # `price_v4a_<code>`, the ids the stand-in serves; live mode sells only what is listed.
+    stripe_prices_test: dict[str, str] = Field(default_factory=dict, alias="V4A_STRIPE_PRICES_TEST")
+    stripe_prices_live: dict[str, str] = Field(default_factory=dict, alias="V4A_STRIPE_PRICES_LIVE")
+    # Credit packs as `credits=dollars` pairs; plans as `credits a month=dollars a month`.
+    credit_packs: str = Field(
+        "500=5,1200=10,3000=20",
+        alias="V4A_CREDIT_PACKS",
+        pattern=r"^\d+=\d+(\.\d\d)?(,\d+=\d+(\.\d\d)?)*$",
+    )
+    plan_basic: str = Field("1500=12", alias="V4A_PLAN_BASIC", pattern=r"^\d+=\d+(\.\d\d)?$")
+    plan_pro: str = Field("5000=35", alias="V4A_PLAN_PRO", pattern=r"^\d+=\d+(\.\d\d)?$")
+
     @field_validator("admin_emails", mode="before")
     @classmethod
     def _split_emails(cls, value: object) -> object:

@@ -95,6 +95,11 @@ def portal_env(port: int, oidc_url: str, data_dir: Path, redis_url: str) -> dict
             "PATH": f"{ROOT / '.tools' / 'node_modules' / '.bin'}{os.pathsep}{env['PATH']}",
             "REFLEX_USE_SYSTEM_BUN": "1",
             "PYTHONUNBUFFERED": "1",
+            # Billing: the local Stripe stand-in, started beside the portal.
+            "STRIPE_SECRET_KEY": "",
+            "STRIPE_WEBHOOK_SECRET": "whsec_e2e_0123456789abcdef",
+            "V4A_STRIPE_MODE": "test",
+            "V4A_STRIPE_STANDIN_URL": f"http://127.0.0.1:{free_port()}",
         }
     )
     return env
@@ -169,7 +174,12 @@ def running_portal(oidc_url: str, *, worker: bool = True) -> Iterator[Portal]:
             portal.cli("seed-demo")
             reflex = str(ROOT / ".venv" / "bin" / "reflex")
             servers = [
-                Process([reflex, "run", "--env", "prod", "--single-port"], env, tmp / "web.log")
+                Process([reflex, "run", "--env", "prod", "--single-port"], env, tmp / "web.log"),
+                Process(
+                    [sys.executable, "-m", "v4a_portal.stripe_standin", "serve"],
+                    env,
+                    tmp / "stripe.log",
+                ),
             ]
             if worker:
                 servers.append(

@@ -7,6 +7,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from v4a_portal.api import (
     auth,
+    billing,
     docs,
     errors,
     events,
@@ -17,6 +18,7 @@ from v4a_portal.api import (
     scripts,
     staff,
     videos,
+    webhooks,
 )
 from v4a_portal.api.canonical_host import CanonicalHostMiddleware
 from v4a_portal.api.origin_check import OriginCheckMiddleware
@@ -59,4 +61,6 @@ def create_api() -> FastAPI:
     api.include_router(scripts.router)
     api.include_router(videos.router)
     api.include_router(events.router)
+    api.include_router(billing.router)
+    api.include_router(webhooks.router)
     return api

@@ -116,6 +116,9 @@ def header() -> rx.Component:
             rx.spacer(),
             rx.hstack(
                 credits_pill(),
+                rx.link(
+                    "Billing", href=routes.BILLING, size="2", weight="medium", id="header-billing"
+                ),
                 rx.separator(orientation="vertical", size="2", display=["none", "none", "block"]),
                 user_block(),
                 rx.button(

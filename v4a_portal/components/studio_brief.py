@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from v4a_portal.components.buy_credits import buy_credits_link, is_short
 from v4a_portal.components.form_field import field
 from v4a_portal.components.step import step
 from v4a_portal.state import messages
@@ -63,7 +64,10 @@ def _error() -> rx.Component:
         StudioState.script_error != "",
         rx.callout.root(
             rx.callout.icon(rx.icon("circle-alert", size=16)),
-            rx.callout.text(StudioState.script_error),
+            rx.callout.text(
+                StudioState.script_error,
+                buy_credits_link(is_short(StudioState.script_error), "studio-script-buy"),
+            ),
             color_scheme="red",
             variant="soft",
             role="alert",

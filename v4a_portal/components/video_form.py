@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from v4a_portal.components.buy_credits import buy_credits_link, is_short
 from v4a_portal.components.form_field import field, group
 from v4a_portal.components.price_tag import price_tag
 from v4a_portal.components.step import step
@@ -117,7 +118,9 @@ def _error() -> rx.Component:
         S.video_error != "",
         rx.callout.root(
             rx.callout.icon(rx.icon("circle-alert", size=16)),
-            rx.callout.text(S.video_error),
+            rx.callout.text(
+                S.video_error, buy_credits_link(is_short(S.video_error), "video-error-buy")
+            ),
             color_scheme="red",
             variant="soft",
             role="alert",
@@ -150,7 +153,13 @@ def video_step() -> rx.Component:
             rx.flex(
                 price_tag(S.video_price, S.credits, "video"),
                 rx.spacer(),
-                rx.vstack(_generate(), _why_not(), align="end", spacing="2"),
+                rx.vstack(
+                    _generate(),
+                    _why_not(),
+                    buy_credits_link(S.short_of_credits, "video-why-not-buy"),
+                    align="end",
+                    spacing="2",
+                ),
                 align="center",
                 wrap="wrap",
                 gap="12px",
