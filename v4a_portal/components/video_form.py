@@ -151,7 +151,20 @@ def video_step() -> rx.Component:
             _choices(),
             rx.separator(size="4"),
             rx.flex(
-                price_tag(S.video_price, S.credits, "video"),
+                rx.vstack(
+                    price_tag(S.video_price, S.credits, "video"),
+                    rx.cond(
+                        S.is_subscriber,
+                        rx.text(
+                            rx.icon("zap", size=12),
+                            " Subscriber: your clips go to the front of the queue.",
+                            size="1",
+                            color_scheme="grass",
+                            id="video-priority",
+                        ),
+                    ),
+                    spacing="1",
+                ),
                 rx.spacer(),
                 rx.vstack(
                     _generate(),

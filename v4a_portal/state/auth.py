@@ -48,6 +48,8 @@ class AuthState(rx.State):
     role: str = ""
     role_label: str = ""
     can_console: bool = False
+    # A subscriber's videos go on the priority queue (services/queues.py); the Studio says so.
+    is_subscriber: bool = False
     # A one-line message carried in `?notice=` after a redirect (messages.NOTICES).
     notice: str = ""
     # The sign-in page's link is ready: false until its `load` has read `next` into the
@@ -97,6 +99,7 @@ class AuthState(rx.State):
         self.role = user.role if user else ""
         self.role_label = messages.role_label(user.role) if user else ""
         self.can_console = permissions.can(user, "console.view")
+        self.is_subscriber = bool(user and user.is_subscriber)
 
     def _here(self) -> str:
         url = self.router.url

@@ -116,6 +116,7 @@ def _create(
         ]
         session.add_all(rows)
         session.flush()
+        priority = rq_jobs.has_priority(session, user_id)
         jobs: list[tuple[int, str]] = []
         for row in rows:
             assert row.id is not None
@@ -123,7 +124,7 @@ def _create(
             jobs.append((row.id, row.rq_job_id))
     try:
         for video_id, job_id in jobs:
-            rq_jobs.enqueue(video_id, job_id, model)
+            rq_jobs.enqueue(video_id, job_id, model, priority=priority)
     except RedisError as exc:  # the sweep enqueues them within a minute
         log.warning("enqueue of batch %s failed, left to the sweep: %s", batch_id, exc)
     return Requested([v for v, _ in jobs], batch_id, order.credits, entry.balance_after)

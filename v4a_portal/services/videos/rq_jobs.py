@@ -10,7 +10,10 @@ from __future__ import annotations
 from redis import Redis
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError
+from sqlalchemy import select
+from sqlmodel import Session, col
 
+from v4a_portal.models import User
 from v4a_portal.services import catalog, queues
 from v4a_portal.services.errors import InvalidInput
 from v4a_portal.services.redis_conn import get_redis
@@ -32,6 +35,13 @@ def next_rq_job_id(video_id: int, current: str | None) -> str:
     return rq_job_id(video_id, round_ + 1)
 
 
+def has_priority(session: Session, user_id: int) -> bool:
+    """Whether the user's videos go on the priority queue: subscribers' do."""
+    return bool(
+        session.execute(select(col(User.is_subscriber)).where(col(User.id) == user_id)).scalar()
+    )
+
+
 def lease_key(video_id: int) -> str:
     """The Redis lock a running RQ job holds (and renews) for its video."""
     return f"v4a:video:{video_id}:lease"
@@ -43,13 +53,21 @@ def retry_policy() -> Retry:
     return Retry(max=s.video_retries, interval=backoff)
 
 
-def enqueue(video_id: int, job_id: str, model_id: str, conn: Redis | None = None) -> bool:
-    """Put the video's RQ job on the queue; False when a job with this id already exists."""
+def enqueue(
+    video_id: int,
+    job_id: str,
+    model_id: str,
+    conn: Redis | None = None,
+    *,
+    priority: bool = False,
+) -> bool:
+    """Put the video's RQ job on its queue (`priority`: a subscriber's, served first); False
+    when a job with this id already exists."""
     try:
         timeout = catalog.get(model_id).timeout_seconds
     except InvalidInput:
         timeout = FALLBACK_TIMEOUT
-    queue = Queue(queues.VIDEOS, connection=conn or get_redis())
+    queue = Queue(queues.videos_queue(priority), connection=conn or get_redis())
     try:
         queue.enqueue_call(
             queues.GENERATE_VIDEO,

@@ -133,5 +133,7 @@ def _requeue(video: Video, conn: Redis) -> bool:
         ).rowcount
     if not moved:
         return False
-    rq_jobs.enqueue(video.id, new_id, video.model, conn)
+    with session_scope() as session:
+        priority = rq_jobs.has_priority(session, video.user_id)
+    rq_jobs.enqueue(video.id, new_id, video.model, conn, priority=priority)
     return True
