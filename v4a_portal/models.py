@@ -124,7 +124,13 @@ class GeneratedScript(SQLModel, table=True):
 
 class Video(SQLModel, table=True):
     __tablename__ = "videos"
-    __table_args__ = (Index("ix_videos_status_created", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_videos_status_created", "status", "created_at"),
+        # Unique: a video is retried by staff at most once (a retry that fails is retried
+        # in turn), so a double click, a replayed bulk retry or two staff at once cannot
+        # make two. NULLs (videos that are no retry) never collide.
+        Index("ix_videos_retry_of_id", "retry_of_id", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
@@ -157,13 +163,22 @@ class Video(SQLModel, table=True):
     error_code: str | None = Field(default=None, max_length=60)
     thumbnail_url: str | None = Field(default=None, max_length=1000)
     refunded_at: datetime | None = None
+    # A staff retry: the failed or canceled video it repeats.
+    retry_of_id: int | None = Field(default=None, foreign_key="videos.id", ondelete="SET NULL")
+    # A staff retry the customer was not charged for (credits_used is then 0, so a failure
+    # refunds nothing).
+    charge_waived: bool = Field(default=False)
 
 
 class CreditLedger(SQLModel, table=True):
     """One immutable row per balance change; the sum of deltas is the balance."""
 
     __tablename__ = "credit_ledger"
-    __table_args__ = (Index("ix_credit_ledger_user_id_id", "user_id", "id"),)
+    __table_args__ = (
+        Index("ix_credit_ledger_user_id_id", "user_id", "id"),
+        # A staff member's adjustments today, summed for the support daily limit.
+        Index("ix_credit_ledger_actor_created", "actor_id", "created_at"),
+    )
 
     id: int | None = Field(
         default=None,
@@ -234,16 +249,26 @@ class WebSession(SQLModel, table=True):
 
 
 class AuditLog(SQLModel, table=True):
+    """Every staff action, append-only: rows are added with the change they record and
+    never updated or deleted. Read newest first by id (keyset), optionally filtered."""
+
     __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_actor_id_id", "actor_id", "id"),
+        Index("ix_audit_log_action_id", "action", "id"),
+        Index("ix_audit_log_target_user_id_id", "target_user_id", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    actor_id: int | None = Field(
-        default=None, foreign_key="users.id", ondelete="SET NULL", index=True
-    )
-    action: str = Field(max_length=60, index=True)
+    actor_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    action: str = Field(max_length=60)
     target_type: str = Field(max_length=40)
     target_id: str | None = Field(default=None, max_length=60)
+    # The customer or staff member the action concerns (a video's owner for video actions).
+    target_user_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     before: str | None = Field(default=None, sa_column=Column(Text))
     after: str | None = Field(default=None, sa_column=Column(Text))
     reason: str | None = Field(default=None, max_length=500)
+    ip: str | None = Field(default=None, max_length=64)
+    user_agent: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow, index=True)

@@ -1,0 +1,83 @@
+"""staff console: audit log with IP, user agent and target user; staff retries
+
+Revision ID: 0007
+Revises: 0003
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision: str = '0007'
+down_revision: str | None = '0003'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                'target_user_id',
+                sa.Integer(),
+                sa.ForeignKey(
+                    'users.id', ondelete='SET NULL', name='fk_audit_log_target_user_id_users'
+                ),
+                nullable=True,
+            )
+        )
+        batch_op.add_column(
+            sa.Column('ip', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True)
+        )
+        batch_op.add_column(
+            sa.Column('user_agent', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True)
+        )
+        # Keyset paging (newest id first) within each filter.
+        batch_op.drop_index('ix_audit_log_action')
+        batch_op.drop_index('ix_audit_log_actor_id')
+        batch_op.create_index('ix_audit_log_action_id', ['action', 'id'], unique=False)
+        batch_op.create_index('ix_audit_log_actor_id_id', ['actor_id', 'id'], unique=False)
+        batch_op.create_index(
+            'ix_audit_log_target_user_id_id', ['target_user_id', 'id'], unique=False
+        )
+    with op.batch_alter_table('videos', schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                'retry_of_id',
+                sa.Integer(),
+                sa.ForeignKey(
+                    'videos.id', ondelete='SET NULL', name='fk_videos_retry_of_id_videos'
+                ),
+                nullable=True,
+            )
+        )
+        batch_op.add_column(
+            sa.Column('charge_waived', sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+        batch_op.create_index('ix_videos_retry_of_id', ['retry_of_id'], unique=True)
+    with op.batch_alter_table('videos', schema=None) as batch_op:
+        batch_op.alter_column('charge_waived', server_default=None)
+    with op.batch_alter_table('credit_ledger', schema=None) as batch_op:
+        batch_op.create_index(
+            'ix_credit_ledger_actor_created', ['actor_id', 'created_at'], unique=False
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('credit_ledger', schema=None) as batch_op:
+        batch_op.drop_index('ix_credit_ledger_actor_created')
+    with op.batch_alter_table('videos', schema=None) as batch_op:
+        batch_op.drop_index('ix_videos_retry_of_id')
+        batch_op.drop_column('charge_waived')
+        batch_op.drop_column('retry_of_id')
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_log_target_user_id_id')
+        batch_op.drop_index('ix_audit_log_actor_id_id')
+        batch_op.drop_index('ix_audit_log_action_id')
+        batch_op.create_index('ix_audit_log_actor_id', ['actor_id'], unique=False)
+        batch_op.create_index('ix_audit_log_action', ['action'], unique=False)
+        batch_op.drop_column('user_agent')
+        batch_op.drop_column('ip')
+        batch_op.drop_column('target_user_id')
