@@ -1,5 +1,31 @@
 """One page per module; importing this package registers them all with the app."""
 
-from v4a_portal.pages import account, console_users, index, library, signin, studio
+from v4a_portal.pages import (
+    account,
+    console_audit,
+    console_clips,
+    console_overview,
+    console_queues,
+    console_user,
+    console_users,
+    index,
+    library,
+    not_found,
+    signin,
+    studio,
+)
 
-__all__ = ["account", "console_users", "index", "library", "signin", "studio"]
+__all__ = [
+    "account",
+    "console_audit",
+    "console_clips",
+    "console_overview",
+    "console_queues",
+    "console_user",
+    "console_users",
+    "index",
+    "library",
+    "not_found",
+    "signin",
+    "studio",
+]

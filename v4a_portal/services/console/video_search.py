@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlmodel import col
 
 from v4a_portal.db import session_scope
@@ -33,6 +33,8 @@ class VideoFilters:
     user_id: int | None = None
     since: datetime | None = None  # created at or after
     until: datetime | None = None  # created before
+    video_id: int | None = None  # one video, and the retries of it
+    batch_id: str = ""  # the videos of one request
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,6 @@ def line(video: Video, email: str, now: datetime) -> VideoLine:
     age = int(((ended or now) - created).total_seconds())
     expected = expected_seconds(video.model)
     active = video.status in ACTIVE_STATUSES
-    retry_of = getattr(video, "retry_of_id", None)
     return VideoLine(
         id=video.id,
         user_id=video.user_id,
@@ -116,7 +117,7 @@ def line(video: Video, email: str, now: datetime) -> VideoLine:
         created_at=created,
         completed_at=ended,
         refunded_at=_aware(video.refunded_at),
-        retry_of_id=int(retry_of) if retry_of else None,
+        retry_of_id=video.retry_of_id,
         age_seconds=max(0, age),
         expected_seconds=expected,
         stuck=active and age > expected,
@@ -135,6 +136,12 @@ def _where(query: Any, filters: VideoFilters) -> Any:
             query = query.where(col(column) == value.strip())
     if filters.user_id:
         query = query.where(col(Video.user_id) == filters.user_id)
+    if filters.video_id:
+        query = query.where(
+            or_(col(Video.id) == filters.video_id, col(Video.retry_of_id) == filters.video_id)
+        )
+    if filters.batch_id.strip():
+        query = query.where(col(Video.batch_id) == filters.batch_id.strip())
     if filters.since:
         query = query.where(col(Video.created_at) >= filters.since)
     if filters.until:
