@@ -5,7 +5,19 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
-from v4a_portal.api import auth, errors, events, health, images, me, media, scripts, staff, videos
+from v4a_portal.api import (
+    auth,
+    errors,
+    events,
+    health,
+    images,
+    me,
+    media,
+    scripts,
+    staff,
+    staff_views,
+    videos,
+)
 from v4a_portal.settings import get_settings
 
 
@@ -30,7 +42,7 @@ def create_api() -> FastAPI:
         https_only=settings.secure_cookies,
     )
     errors.install(api)
-    for router in (auth.router, me.router, staff.router, health.router):
+    for router in (auth.router, me.router, staff.router, staff_views.router, health.router):
         api.include_router(router)
     api.include_router(images.router)
     api.include_router(media.router)
