@@ -112,7 +112,11 @@ def csv_rows(ctx: StaffContext, filters: AuditFilters) -> Iterator[str]:
     """The matching rows as CSV lines (header first), newest first, read in keyset batches
     of CSV_BATCH, each in a short transaction of its own: memory stays flat however many
     rows there are, and no transaction stays open while the client reads slowly."""
-    query = _query(ctx, filters)  # asks the permission before the first line
+    # Not a generator itself: the permission is asked now, before a response starts.
+    return _csv_lines(_query(ctx, filters))
+
+
+def _csv_lines(query: Select[*tuple[Any, ...]]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
