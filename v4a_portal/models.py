@@ -126,6 +126,8 @@ class Video(SQLModel, table=True):
     __tablename__ = "videos"
     __table_args__ = (
         Index("ix_videos_status_created", "status", "created_at"),
+        # The console's clips page: every clip, newest first.
+        Index("ix_videos_created_at", "created_at"),
         # Unique: a video is retried by staff at most once (a retry that fails is retried
         # in turn), so a double click, a replayed bulk retry or two staff at once cannot
         # make two. NULLs (videos that are no retry) never collide.

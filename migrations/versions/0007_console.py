@@ -57,6 +57,7 @@ def upgrade() -> None:
             sa.Column('charge_waived', sa.Boolean(), nullable=False, server_default=sa.false())
         )
         batch_op.create_index('ix_videos_retry_of_id', ['retry_of_id'], unique=True)
+        batch_op.create_index('ix_videos_created_at', ['created_at'], unique=False)
     with op.batch_alter_table('videos', schema=None) as batch_op:
         batch_op.alter_column('charge_waived', server_default=None)
     with op.batch_alter_table('credit_ledger', schema=None) as batch_op:
@@ -69,6 +70,7 @@ def downgrade() -> None:
     with op.batch_alter_table('credit_ledger', schema=None) as batch_op:
         batch_op.drop_index('ix_credit_ledger_actor_created')
     with op.batch_alter_table('videos', schema=None) as batch_op:
+        batch_op.drop_index('ix_videos_created_at')
         batch_op.drop_index('ix_videos_retry_of_id')
         batch_op.drop_column('charge_waived')
         batch_op.drop_column('retry_of_id')

@@ -93,6 +93,30 @@ class AuditPage:
     next_before_id: int | None  # pass as `before_id` for the next (older) page; None: the end
 
 
+_staff, _target = aliased(User, name="staff"), aliased(User, name="target")
+# Built once: the filters are added to it per call.
+_BASE: Select[*tuple[Any, ...]] = (
+    select(
+        col(AuditLog.id),
+        col(AuditLog.created_at),
+        col(AuditLog.actor_id),
+        col(_staff.email).label("actor_email"),
+        col(AuditLog.action),
+        col(AuditLog.target_type),
+        col(AuditLog.target_id),
+        col(AuditLog.target_user_id),
+        col(_target.email).label("target_email"),
+        col(AuditLog.before),
+        col(AuditLog.after),
+        col(AuditLog.reason),
+        col(AuditLog.ip),
+        col(AuditLog.user_agent),
+    )
+    .outerjoin(_staff, col(_staff.id) == col(AuditLog.actor_id))
+    .outerjoin(_target, col(_target.id) == col(AuditLog.target_user_id))
+)
+
+
 def page(
     ctx: StaffContext, filters: AuditFilters, *, before_id: int | None = None, limit: int = 50
 ) -> AuditPage:
@@ -167,27 +191,7 @@ def _query(ctx: StaffContext, filters: AuditFilters) -> Select[*tuple[Any, ...]]
             scope = col(AuditLog.actor_id) == actor.id
     else:
         raise Forbidden("You do not have access to this.")
-    staff, target = aliased(User, name="staff"), aliased(User, name="target")
-    query: Select[*tuple[Any, ...]] = (
-        select(
-            col(AuditLog.id),
-            col(AuditLog.created_at),
-            col(AuditLog.actor_id),
-            col(staff.email).label("actor_email"),
-            col(AuditLog.action),
-            col(AuditLog.target_type),
-            col(AuditLog.target_id),
-            col(AuditLog.target_user_id),
-            col(target.email).label("target_email"),
-            col(AuditLog.before),
-            col(AuditLog.after),
-            col(AuditLog.reason),
-            col(AuditLog.ip),
-            col(AuditLog.user_agent),
-        )
-        .outerjoin(staff, col(staff.id) == col(AuditLog.actor_id))
-        .outerjoin(target, col(target.id) == col(AuditLog.target_user_id))
-    )
+    query = _BASE
     if scope is not None:
         query = query.where(scope)
     if filters.actor_id is not None:
