@@ -163,7 +163,8 @@ def test_0003_keeps_the_oldest_of_each_duplicate_photo(empty_db: str) -> None:
             *(column(c) for c in ("credits_used", "progress", "attempts", "created_at")),
         )
         video_id = session.execute(
-            insert(videos_0002).values(
+            insert(videos_0002)
+            .values(
                 user_id=owner.id,
                 image_id=latest,
                 prompt="",

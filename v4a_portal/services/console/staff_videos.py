@@ -9,6 +9,7 @@ refunds nothing (`charge_waived`, `credits_used` 0). A cancel is the customer's 
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Sequence
@@ -335,10 +336,7 @@ def _enqueue(queued: Sequence[tuple[int, int, str, str, progress.VideoEvent]]) -
     except RedisError as exc:
         log.warning("enqueue of staff retries failed, left to the sweep: %s", exc)
     for _video_id, user_id, _job_id, _model, payload in queued:
-        try:
-            progress.publish(user_id, payload)
-        except RedisError as exc:
-            log.warning("could not announce a staff retry: %s", exc)
+        progress.publish(user_id, payload)  # never raises: progress is a hint
 
 
 # --- bulk retry --------------------------------------------------------------------------
@@ -429,8 +427,6 @@ def _bulk(
 
 
 def _earlier_bulk(session: Session, actor_id: int, key: str) -> BulkRetry | None:
-    import json
-
     row = session.execute(
         select(col(AuditLog.after))
         .where(
