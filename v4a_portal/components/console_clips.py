@@ -207,8 +207,8 @@ def clip_item(row: ObjectVar[ClipRow], state: Any, *, show_owner: bool = True) -
         ),
         _meta("server", row.provider, " · ", row.spec),
         _meta("repeat", "Attempts ", row.attempts),
-        _meta("timer", "Age ", row.age, rx.cond(row.active, " · expected ≤ " + row.expected, "")),
-        _meta("calendar", row.created, rx.cond(row.ended != "", " → " + row.ended, "")),
+        _meta("timer", "Age ", row.age, rx.cond(row.active, f" · expected ≤ {row.expected}", "")),
+        _meta("calendar", row.created, rx.cond(row.ended != "", f" → {row.ended}", "")),
         gap="4px 16px",
         wrap="wrap",
     )

@@ -9,6 +9,7 @@ from v4a_portal.components.empty_state import empty_state
 from v4a_portal.components.template import template
 from v4a_portal.state.console_audit import ACTION_LABELS, ANY, WINDOWS, AuditItem
 from v4a_portal.state.console_audit import ConsoleAuditState as S
+from v4a_portal.state.console_base import handler
 
 
 def _label(text: str, control: rx.Component) -> rx.Component:
@@ -30,7 +31,7 @@ def _select(name: str, label: str, value: rx.Var, options: list[tuple[str, str]]
                 *[rx.select.item(text, value=key) for key, text in options],
             ),
             value=value,
-            on_change=lambda v: S.set_filter(name, v),
+            on_change=lambda v: handler(S.set_filter)(name, v),
         ),
     )
 
@@ -41,7 +42,7 @@ def _id_input(name: str, label: str, value: rx.Var) -> rx.Component:
         rx.debounce_input(
             rx.input(
                 value=value,
-                on_change=lambda v: S.set_filter(name, v),
+                on_change=lambda v: handler(S.set_filter)(name, v),
                 placeholder="Any (user id)",
                 aria_label=label,
                 inputmode="numeric",
@@ -93,7 +94,7 @@ def _entry(row: ObjectVar[AuditItem]) -> rx.Component:
                     rx.link(row.actor, href=row.actor_url),
                     rx.text.em(row.actor),
                 ),
-                rx.cond(row.origin != "", " · " + row.origin, ""),
+                rx.cond(row.origin != "", f" · {row.origin}", ""),
                 size="1",
                 color_scheme="gray",
                 word_break="break-all",
@@ -157,7 +158,9 @@ def _list() -> rx.Component:
     )
 
 
-@template(routes.CONSOLE_AUDIT, "Audit log · Console", permission="console.view", on_load=S.load)
+@template(
+    routes.CONSOLE_AUDIT, "Audit log · Console", permission="console.view", on_load=handler(S.load)
+)
 def console_audit() -> rx.Component:
     return console_page(
         "Audit log",
@@ -188,10 +191,15 @@ def console_audit() -> rx.Component:
             loading_card(),
         ),
         # A plain anchor: the API serves the file (the app's router would not).
-        actions=rx.el.a(
-            rx.button(rx.icon("download", size=15), "Export CSV", variant="soft", as_child=True),
-            href=S.csv_url,
-            download="audit-log.csv",
-            id="audit-csv",
+        actions=rx.button(
+            rx.el.a(
+                rx.icon("download", size=15),
+                "Export CSV",
+                href=S.csv_url,
+                download="audit-log.csv",
+                id="audit-csv",
+            ),
+            as_child=True,
+            variant="soft",
         ),
     )

@@ -14,7 +14,7 @@ from v4a_portal.components.console_frame import (
 from v4a_portal.components.empty_state import empty_state
 from v4a_portal.components.pager import pager
 from v4a_portal.components.template import template
-from v4a_portal.state.console_base import may
+from v4a_portal.state.console_base import handler, may
 from v4a_portal.state.console_clips import ANY, SORTS, WINDOWS
 from v4a_portal.state.console_clips import ConsoleClipsState as S
 from v4a_portal.state.messages import CLIP_STATUS
@@ -32,7 +32,7 @@ def _select(name: str, label: str, value: rx.Var, options: list | rx.Var) -> rx.
             rx.select.trigger(width="100%", aria_label=label),
             rx.select.content(rx.select.item(f"Any {label.lower()}", value=ANY), *items),
             value=value,
-            on_change=lambda v: S.set_filter(name, v),
+            on_change=lambda v: handler(S.set_filter)(name, v),
         ),
         spacing="1",
         min_width="0",
@@ -51,7 +51,7 @@ def _filters() -> rx.Component:
             rx.debounce_input(
                 rx.input(
                     value=S.user,
-                    on_change=lambda v: S.set_filter("user", v),
+                    on_change=lambda v: handler(S.set_filter)("user", v),
                     placeholder="Any user",
                     aria_label="User id",
                     inputmode="numeric",
@@ -182,7 +182,7 @@ def _list() -> rx.Component:
     )
 
 
-@template(routes.CONSOLE_CLIPS, "Clips · Console", permission=S.permission, on_load=S.load)
+@template(routes.CONSOLE_CLIPS, "Clips · Console", permission=S.permission, on_load=handler(S.load))
 def console_clips() -> rx.Component:
     return console_page(
         "Clips",

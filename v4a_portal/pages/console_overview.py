@@ -6,12 +6,13 @@ from reflex.vars import Var
 from v4a_portal import routes
 from v4a_portal.components.console_frame import (
     SECTIONS,
-    may_open,
     console_page,
     error_callout,
     loading_card,
+    may_open,
 )
 from v4a_portal.components.template import template
+from v4a_portal.state.console_base import handler
 from v4a_portal.state.console_overview import ConsoleOverviewState as S
 
 _ABOUT = {
@@ -119,7 +120,7 @@ def _section_card(label: str, icon: str, href: str, permission: str) -> rx.Compo
     )
 
 
-@template(routes.CONSOLE, "Console", permission=S.permission, on_load=S.load)
+@template(routes.CONSOLE, "Console", permission=S.permission, on_load=handler(S.load))
 def console_overview() -> rx.Component:
     return console_page(
         "Today",

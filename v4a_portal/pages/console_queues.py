@@ -7,6 +7,7 @@ from v4a_portal import routes
 from v4a_portal.components.console_frame import console_page, error_callout, loading_card
 from v4a_portal.components.empty_state import empty_state
 from v4a_portal.components.template import template
+from v4a_portal.state.console_base import handler
 from v4a_portal.state.console_queues import ConsoleQueuesState as S
 from v4a_portal.state.console_queues import FailedItem, QueueItem, WorkerItem
 
@@ -224,7 +225,9 @@ def _content() -> rx.Component:
     )
 
 
-@template(routes.CONSOLE_QUEUES, "Queues · Console", permission=S.permission, on_load=S.load)
+@template(
+    routes.CONSOLE_QUEUES, "Queues · Console", permission=S.permission, on_load=handler(S.load)
+)
 def console_queues() -> rx.Component:
     return console_page(
         "Queues",

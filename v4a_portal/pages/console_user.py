@@ -17,7 +17,7 @@ from v4a_portal.components.console_frame import (
 from v4a_portal.components.empty_state import empty_state
 from v4a_portal.components.template import template
 from v4a_portal.models import Role
-from v4a_portal.state.console_base import may
+from v4a_portal.state.console_base import handler, may
 from v4a_portal.state.console_user import (
     CATEGORY_LABELS,
     LedgerItem,
@@ -82,7 +82,7 @@ def _adjust() -> rx.Component:
                 rx.text("Amount", size="1", weight="medium"),
                 rx.input(
                     value=S.adjust_amount,
-                    on_change=S.set_adjust_amount.debounce(250),
+                    on_change=handler(S.set_adjust_amount).debounce(250),
                     placeholder="e.g. 50 or -20",
                     aria_label="Amount",
                     inputmode="numeric",
@@ -106,7 +106,7 @@ def _adjust() -> rx.Component:
             spacing="3",
             width="100%",
         ),
-        _reason(S.adjust_reason, S.set_adjust_reason, "Why (required), e.g. ticket #1234"),
+        _reason(S.adjust_reason, handler(S.set_adjust_reason), "Why (required), e.g. ticket #1234"),
         preview,
         rx.cond(
             S.adjust_error != "",
@@ -150,14 +150,14 @@ def _account_dialog(
         rx.vstack(
             description(text),
             extra or rx.fragment(),
-            _reason(S.account_reason, S.set_account_reason, "Why (required)"),
+            _reason(S.account_reason, handler(S.set_account_reason), "Why (required)"),
             spacing="3",
             width="100%",
             margin_top="8px",
         ),
         rx.button(
             title.rstrip("?"),
-            on_click=S.account_action(kind),
+            on_click=handler(S.account_action)(kind),
             disabled=S.account_reason == "",
             color_scheme=color,
         ),
@@ -306,7 +306,7 @@ def _tab_pager() -> rx.Component:
             rx.hstack(
                 rx.button(
                     "Previous",
-                    on_click=S.turn_page(-1),
+                    on_click=handler(S.turn_page)(-1),
                     disabled=~S.tab_has_prev,
                     variant="soft",
                     color_scheme="gray",
@@ -314,7 +314,7 @@ def _tab_pager() -> rx.Component:
                 ),
                 rx.button(
                     "Next",
-                    on_click=S.turn_page(1),
+                    on_click=handler(S.turn_page)(1),
                     disabled=~S.tab_has_next,
                     variant="soft",
                     color_scheme="gray",
@@ -461,7 +461,7 @@ def _script(row: ObjectVar[ScriptItem]) -> rx.Component:
                     ),
                 ),
                 rx.cond(
-                    row.clips > 0,
+                    row.clips != 0,
                     rx.link(
                         rx.badge(
                             rx.icon("clapperboard", size=12),
@@ -523,7 +523,7 @@ def _sign_in(row: ObjectVar[SignInItem]) -> rx.Component:
             rx.text(
                 "Started ",
                 row.created,
-                rx.cond(row.last_used != "", " · last used " + row.last_used, ""),
+                rx.cond(row.last_used != "", f" · last used {row.last_used}", ""),
                 " · ",
                 rx.cond(row.active, "expires ", "ended "),
                 row.ends,
@@ -604,7 +604,7 @@ def _missing() -> rx.Component:
     )
 
 
-@template(routes.CONSOLE_USER, "User · Console", permission=S.permission, on_load=S.load)
+@template(routes.CONSOLE_USER, "User · Console", permission=S.permission, on_load=handler(S.load))
 def console_user() -> rx.Component:
     return rx.vstack(
         console_nav(),

@@ -1,15 +1,15 @@
 """`/console/users`: the staff console's user list (users.view)."""
 
 import reflex as rx
-
-from v4a_portal import routes
 from reflex.vars import ObjectVar
 
+from v4a_portal import routes
 from v4a_portal.components.badges import role_badge
 from v4a_portal.components.console_frame import console_page, loading_card
 from v4a_portal.components.empty_state import empty_state
 from v4a_portal.components.pager import pager
 from v4a_portal.components.template import template
+from v4a_portal.state.console_base import handler
 from v4a_portal.state.console_users import PERMISSION, ConsoleUsersState, UserRow
 
 # Columns that give way on a phone: email, credits and role stay.
@@ -36,7 +36,7 @@ def _sort_header(
         rx.button(
             label,
             icon,
-            on_click=ConsoleUsersState.sort_by(column),
+            on_click=handler(ConsoleUsersState.sort_by)(column),
             variant="ghost",
             color_scheme="gray",
             high_contrast=True,
@@ -123,7 +123,10 @@ def _results() -> rx.Component:
 
 
 @template(
-    routes.CONSOLE_USERS, "Users · Console", permission=PERMISSION, on_load=ConsoleUsersState.load
+    routes.CONSOLE_USERS,
+    "Users · Console",
+    permission=PERMISSION,
+    on_load=handler(ConsoleUsersState.load),
 )
 def console_users() -> rx.Component:
     return console_page(

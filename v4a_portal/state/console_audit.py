@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 from reflex.event import EventSpec
@@ -85,17 +85,17 @@ def _item(row: audit_log.AuditRow) -> AuditItem:
 
 class ConsoleAuditState(ConsoleState):
     # Either audit permission opens the page; the service decides which rows.
-    permission = "audit.view_own"
+    permission: ClassVar[str] = "audit.view_own"
 
-    actor: str = ""
-    action: str = ANY
-    target: str = ""
-    window: str = ANY
-    entries: list[AuditItem] = []  # noqa: RUF012 (Reflex var defaults, copied per client)
-    loading: bool = True
-    page_number: int = 1
-    has_older: bool = False
-    sees_all: bool = False
+    actor: rx.Field[str] = rx.field("")
+    action: rx.Field[str] = rx.field(ANY)
+    target: rx.Field[str] = rx.field("")
+    window: rx.Field[str] = rx.field(ANY)
+    entries: rx.Field[list[AuditItem]] = rx.field(default_factory=list)
+    loading: rx.Field[bool] = rx.field(True)
+    page_number: rx.Field[int] = rx.field(1)
+    has_older: rx.Field[bool] = rx.field(False)
+    sees_all: rx.Field[bool] = rx.field(False)
     _cursors: list[int] = []  # noqa: RUF012 (before_id of each page after the first)
     _next: int | None = None
 
@@ -157,13 +157,13 @@ class ConsoleAuditState(ConsoleState):
         self.loading = False
         return None
 
-    async def _refilter(self):  # type: ignore[no-untyped-def]
+    async def _refilter(self):
         self._cursors, self.page_number, self.loading = [], 1, True
         yield
         yield await self._reload()
 
     @rx.event
-    async def set_filter(self, name: str, value: str):  # type: ignore[no-untyped-def]
+    async def set_filter(self, name: str, value: str):
         if name in ("action", "window"):
             setattr(self, name, value or ANY)
         elif name in ("actor", "target"):
@@ -172,14 +172,14 @@ class ConsoleAuditState(ConsoleState):
             yield update
 
     @rx.event
-    async def clear_filters(self):  # type: ignore[no-untyped-def]
+    async def clear_filters(self):
         self.actor = self.target = ""
         self.action = self.window = ANY
         async for update in self._refilter():
             yield update
 
     @rx.event
-    async def older(self):  # type: ignore[no-untyped-def]
+    async def older(self):
         if self._next is None:
             return
         self._cursors = [*self._cursors, self._next]
@@ -189,7 +189,7 @@ class ConsoleAuditState(ConsoleState):
         yield await self._reload()
 
     @rx.event
-    async def newer(self):  # type: ignore[no-untyped-def]
+    async def newer(self):
         if not self._cursors:
             return
         self._cursors = self._cursors[:-1]

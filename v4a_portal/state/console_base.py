@@ -7,13 +7,20 @@ from __future__ import annotations
 from typing import ClassVar
 
 import reflex as rx
-from reflex.event import EventSpec
+from reflex.event import EventHandler, EventSpec
 from reflex.vars import Var
 
 from v4a_portal.models import User
 from v4a_portal.services import permissions
 from v4a_portal.services.console.context import StaffContext
 from v4a_portal.state.auth import AuthState
+
+
+def handler(fn: object) -> EventHandler:
+    """A state's event handler, typed for mypy (which reads `rx.event` methods as plain
+    objects) and checked to be one."""
+    assert isinstance(fn, EventHandler), fn
+    return fn
 
 
 def may(permission: str) -> Var[bool]:
@@ -26,13 +33,17 @@ def may(permission: str) -> Var[bool]:
 
 
 class ConsoleState(AuthState):
-    """Subclass per page, set `permission`, and start each handler with `_staff()`."""
+    """Subclass per page, set `permission`, and start each handler with `_staff()`.
+
+    Event handlers belong to the state class that defines them (Reflex), so each page
+    state defines its own `load`; the vars here are shared by every console page.
+    """
 
     permission: ClassVar[str] = "console.view"
     # False until the server has checked this user may see the page; content waits on it.
-    allowed: bool = False
+    allowed: rx.Field[bool] = rx.field(False)
     # Why the page's data could not be read ("" when it could).
-    load_error: str = ""
+    load_error: rx.Field[str] = rx.field("")
 
     async def _staff(self) -> tuple[StaffContext | None, EventSpec | None]:
         """(who acts, None) when the signed-in user holds the page's permission, else
@@ -54,15 +65,3 @@ class ConsoleState(AuthState):
 
     def _may(self, ctx: StaffContext, permission: str) -> bool:
         return permissions.can(ctx.actor, permission)
-
-    @rx.event
-    async def load(self) -> EventSpec | None:
-        """The page's loader (after the template's guard): check, then read."""
-        ctx, bounce = await self._staff()
-        if ctx is None:
-            return bounce
-        return await self._read(ctx)
-
-    async def _read(self, ctx: StaffContext) -> EventSpec | None:
-        """Read what the page shows (the subclass's job)."""
-        return None

@@ -113,15 +113,15 @@ def _model_options() -> list[list[str]]:
 class ClipActions(_Base, mixin=True):
     """`clips` (rows) with live progress and the one-clip actions' dialog fields."""
 
-    clips: list[ClipRow] = []  # noqa: RUF012 (a Reflex var default, copied per client)
+    clips: rx.Field[list[ClipRow]] = rx.field(default_factory=list)
     # The dialog of one action on one clip: which clip, the reason, the retry's choices.
-    clip_id: int = 0
-    clip_reason: str = ""
-    retry_charge: str = "waived"  # "charged" | "waived"
-    retry_model: str = ""
-    model_options: list[list[str]] = []  # noqa: RUF012 ([id, label] of enabled models)
-    clip_error: str = ""
-    clip_done: str = ""
+    clip_id: rx.Field[int] = rx.field(0)
+    clip_reason: rx.Field[str] = rx.field("")
+    retry_charge: rx.Field[str] = rx.field("waived")  # "charged" | "waived"
+    retry_model: rx.Field[str] = rx.field("")
+    model_options: rx.Field[list[list[str]]] = rx.field(default_factory=list)
+    clip_error: rx.Field[str] = rx.field("")
+    clip_done: rx.Field[str] = rx.field("")
     _clip_key: str = ""
 
     async def _reload_clips(self, ctx: StaffContext) -> None:
@@ -184,7 +184,7 @@ class ClipActions(_Base, mixin=True):
         if self.clip_error:
             self.clip_done = ""
         await self._reload_clips(ctx)
-        return type(self).watch_active_clips  # type: ignore[return-value]
+        return type(self).watch_active_clips
 
     @rx.event
     async def refund_clip(self) -> EventSpec | None:
@@ -199,7 +199,7 @@ class ClipActions(_Base, mixin=True):
         return await self._act("cancel")
 
     @rx.event(background=True)
-    async def watch_active_clips(self):  # type: ignore[no-untyped-def]
+    async def watch_active_clips(self):
         """Re-read the page's active clips every few seconds until none is active, the tab
         leaves this page, or it closes."""
         async with self:

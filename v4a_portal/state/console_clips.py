@@ -4,6 +4,7 @@ while any on the page is active; bulk retry after a provider outage (preview, th
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import ClassVar
 
 import reflex as rx
 from reflex.event import EventSpec
@@ -36,29 +37,29 @@ SORTS = {
 
 
 class ConsoleClipsState(ClipActions, Paging, ConsoleState):
-    permission = video_search.PERMISSION
+    permission: ClassVar[str] = video_search.PERMISSION
 
-    status: str = ANY
-    model: str = ANY
-    provider: str = ANY
-    error_code: str = ANY
-    window: str = ANY
-    user: str = ""  # a user id, as typed
-    video: str = ""  # one clip (and its retries), from a link
-    batch: str = ""
-    sort: str = "created_at"
-    descending: bool = True
-    models: list[str] = []  # noqa: RUF012 (the filters' choices: what the table holds)
-    providers: list[str] = []  # noqa: RUF012
-    error_codes: list[str] = []  # noqa: RUF012
+    status: rx.Field[str] = rx.field(ANY)
+    model: rx.Field[str] = rx.field(ANY)
+    provider: rx.Field[str] = rx.field(ANY)
+    error_code: rx.Field[str] = rx.field(ANY)
+    window: rx.Field[str] = rx.field(ANY)
+    user: rx.Field[str] = rx.field("")  # a user id, as typed
+    video: rx.Field[str] = rx.field("")  # one clip (and its retries), from a link
+    batch: rx.Field[str] = rx.field("")
+    sort: rx.Field[str] = rx.field("created_at")
+    descending: rx.Field[bool] = rx.field(True)
+    models: rx.Field[list[str]] = rx.field(default_factory=list)
+    providers: rx.Field[list[str]] = rx.field(default_factory=list)
+    error_codes: rx.Field[list[str]] = rx.field(default_factory=list)
 
     # Bulk retry: the preview's numbers, then the confirmation.
-    bulk_count: int = -1  # -1: no preview yet
-    bulk_credits: int = 0
-    bulk_charge: str = "waived"
-    bulk_reason: str = ""
-    bulk_error: str = ""
-    bulk_done: str = ""
+    bulk_count: rx.Field[int] = rx.field(-1)  # -1: no preview yet
+    bulk_credits: rx.Field[int] = rx.field(0)
+    bulk_charge: rx.Field[str] = rx.field("waived")
+    bulk_reason: rx.Field[str] = rx.field("")
+    bulk_error: rx.Field[str] = rx.field("")
+    bulk_done: rx.Field[str] = rx.field("")
     _bulk_key: str = ""
 
     @rx.var
@@ -104,7 +105,7 @@ class ConsoleClipsState(ClipActions, Paging, ConsoleState):
             self.clips, self.total, self.loading = [], 0, False
             return bounce
         await self._reload_clips(ctx)
-        return type(self).watch_active_clips  # type: ignore[return-value]
+        return type(self).watch_active_clips
 
     async def _reload_clips(self, ctx: StaffContext) -> None:
         found, self.load_error = await call(
@@ -115,13 +116,13 @@ class ConsoleClipsState(ClipActions, Paging, ConsoleState):
             self.total = found.total
         self.loading = False
 
-    async def _refilter(self):  # type: ignore[no-untyped-def]
+    async def _refilter(self):
         self.page, self.loading, self.bulk_count = 1, True, -1
         yield
         yield await self._reload()
 
     @rx.event
-    async def set_filter(self, name: str, value: str):  # type: ignore[no-untyped-def]
+    async def set_filter(self, name: str, value: str):
         if name in ("status", "model", "provider", "error_code", "window"):
             setattr(self, name, value or ANY)
         elif name in ("user", "video", "batch"):
@@ -130,21 +131,21 @@ class ConsoleClipsState(ClipActions, Paging, ConsoleState):
             yield update
 
     @rx.event
-    async def clear_filters(self):  # type: ignore[no-untyped-def]
+    async def clear_filters(self):
         self.status = self.model = self.provider = self.error_code = self.window = ANY
         self.user = self.video = self.batch = ""
         async for update in self._refilter():
             yield update
 
     @rx.event
-    async def set_sort(self, value: str):  # type: ignore[no-untyped-def]
+    async def set_sort(self, value: str):
         if value in SORTS:
             self.sort = value
         async for update in self._refilter():
             yield update
 
     @rx.event
-    async def flip_order(self):  # type: ignore[no-untyped-def]
+    async def flip_order(self):
         self.descending = not self.descending
         async for update in self._refilter():
             yield update
@@ -208,7 +209,7 @@ class ConsoleClipsState(ClipActions, Paging, ConsoleState):
             self.bulk_done = f"{len(done.new_video_ids)} clips retried{skipped}."
         self.bulk_count = -1
         await self._reload_clips(ctx)
-        return type(self).watch_active_clips  # type: ignore[return-value]
+        return type(self).watch_active_clips
 
 
 def _search(

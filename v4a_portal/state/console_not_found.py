@@ -8,7 +8,7 @@ from v4a_portal.state.auth import AuthState
 
 
 class NotFoundState(AuthState):
-    signed_in: bool = False
+    signed_in: rx.Field[bool] = rx.field(False)
 
     @rx.event
     async def load(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import reflex as rx
 from reflex.event import EventSpec
 
@@ -12,13 +14,20 @@ from v4a_portal.state.service_call import call
 
 
 class ConsoleOverviewState(ConsoleState):
-    permission = overview.PERMISSION
+    permission: ClassVar[str] = overview.PERMISSION
 
-    failed_last_24h: int = 0
-    running: int = 0
-    queue_depth: str = "—"  # "—" when Redis does not answer
-    adjustments_today: int = 0
-    loading: bool = True
+    failed_last_24h: rx.Field[int] = rx.field(0)
+    running: rx.Field[int] = rx.field(0)
+    queue_depth: rx.Field[str] = rx.field("—")  # "—" when Redis does not answer
+    adjustments_today: rx.Field[int] = rx.field(0)
+    loading: rx.Field[bool] = rx.field(True)
+
+    @rx.event
+    async def load(self) -> EventSpec | None:
+        ctx, bounce = await self._staff()
+        if ctx is None:
+            return bounce
+        return await self._read(ctx)
 
     async def _read(self, ctx: StaffContext) -> EventSpec | None:
         counts, self.load_error = await call(overview.counts, ctx)
@@ -33,4 +42,7 @@ class ConsoleOverviewState(ConsoleState):
     @rx.event
     async def refresh(self) -> EventSpec | None:
         self.loading = True
-        return await self.load()
+        ctx, bounce = await self._staff()
+        if ctx is None:
+            return bounce
+        return await self._read(ctx)

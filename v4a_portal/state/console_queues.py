@@ -8,8 +8,9 @@ import asyncio
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import ClassVar
 
-import plotly.graph_objects as go
+import plotly.graph_objects as go  # type: ignore[import-untyped]
 import reflex as rx
 from reflex.event import EventSpec
 
@@ -134,15 +135,22 @@ def _figure(points: list[queue_status.ThroughputPoint]) -> go.Figure:
 
 
 class ConsoleQueuesState(ConsoleState):
-    permission = queue_status.PERMISSION
+    permission: ClassVar[str] = queue_status.PERMISSION
 
-    queues: list[QueueItem] = []  # noqa: RUF012 (Reflex var defaults, copied per client)
-    workers: list[WorkerItem] = []  # noqa: RUF012
-    failed_jobs: list[FailedItem] = []  # noqa: RUF012
-    chart: go.Figure = go.Figure()
-    has_throughput: bool = False
-    read_at: str = ""
-    loading: bool = True
+    queues: rx.Field[list[QueueItem]] = rx.field(default_factory=list)
+    workers: rx.Field[list[WorkerItem]] = rx.field(default_factory=list)
+    failed_jobs: rx.Field[list[FailedItem]] = rx.field(default_factory=list)
+    chart: rx.Field[go.Figure] = rx.field(default_factory=go.Figure)
+    has_throughput: rx.Field[bool] = rx.field(False)
+    read_at: rx.Field[str] = rx.field("")
+    loading: rx.Field[bool] = rx.field(True)
+
+    @rx.event
+    async def load(self) -> EventSpec | None:
+        ctx, bounce = await self._staff()
+        if ctx is None:
+            return bounce
+        return await self._read(ctx)
 
     async def _read(self, ctx: StaffContext) -> EventSpec | None:
         self._apply(await _fetch(ctx))
@@ -162,7 +170,7 @@ class ConsoleQueuesState(ConsoleState):
         self.loading = False
 
     @rx.event(background=True)
-    async def keep_fresh(self):  # type: ignore[no-untyped-def]
+    async def keep_fresh(self):
         """Re-read every REFRESH_SECONDS while this tab shows the page; the reads run
         outside the state lock."""
         async with self:

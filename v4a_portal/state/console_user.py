@@ -6,6 +6,7 @@ enable, sign out everywhere, change role."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import reflex as rx
 from reflex.event import EventSpec
@@ -151,47 +152,47 @@ def _sign_in_item(line: user_detail.SignInLine) -> SignInItem:
 
 
 class ConsoleUserState(ClipActions, ConsoleState):
-    permission = user_detail.PERMISSION
+    permission: ClassVar[str] = user_detail.PERMISSION
 
-    found: bool = True
-    target_id: int = 0
-    email: str = ""
-    name: str = ""
-    picture: str = ""
-    target_role: str = ""  # (AuthState.role is the viewer's)
-    target_role_label: str = ""
-    disabled: bool = False
-    joined: str = ""
-    last_sign_in: str = ""
-    balance: int = 0
-    sees_money: bool = False
-    subscription: str = ""
-    counts: str = ""
-    is_self: bool = False
+    found: rx.Field[bool] = rx.field(True)
+    target_id: rx.Field[int] = rx.field(0)
+    email: rx.Field[str] = rx.field("")
+    name: rx.Field[str] = rx.field("")
+    picture: rx.Field[str] = rx.field("")
+    target_role: rx.Field[str] = rx.field("")  # (AuthState.role is the viewer's)
+    target_role_label: rx.Field[str] = rx.field("")
+    disabled: rx.Field[bool] = rx.field(False)
+    joined: rx.Field[str] = rx.field("")
+    last_sign_in: rx.Field[str] = rx.field("")
+    balance: rx.Field[int] = rx.field(0)
+    sees_money: rx.Field[bool] = rx.field(False)
+    subscription: rx.Field[str] = rx.field("")
+    counts: rx.Field[str] = rx.field("")
+    is_self: rx.Field[bool] = rx.field(False)
 
-    tab: str = "clips"
-    tab_loading: bool = False
-    tab_page: int = 1
-    tab_total: int = 0
-    ledger: list[LedgerItem] = []  # noqa: RUF012 (Reflex var defaults, copied per client)
-    photos: list[PhotoItem] = []  # noqa: RUF012
-    scripts: list[ScriptItem] = []  # noqa: RUF012
-    sign_ins: list[SignInItem] = []  # noqa: RUF012
+    tab: rx.Field[str] = rx.field("clips")
+    tab_loading: rx.Field[bool] = rx.field(False)
+    tab_page: rx.Field[int] = rx.field(1)
+    tab_total: rx.Field[int] = rx.field(0)
+    ledger: rx.Field[list[LedgerItem]] = rx.field(default_factory=list)
+    photos: rx.Field[list[PhotoItem]] = rx.field(default_factory=list)
+    scripts: rx.Field[list[ScriptItem]] = rx.field(default_factory=list)
+    sign_ins: rx.Field[list[SignInItem]] = rx.field(default_factory=list)
 
     # The credit adjustment dialog.
-    adjust_amount: str = ""
-    adjust_category: str = "goodwill"
-    adjust_reason: str = ""
-    adjust_before: int = 0
-    adjust_after: int = 0
-    adjust_error: str = ""
+    adjust_amount: rx.Field[str] = rx.field("")
+    adjust_category: rx.Field[str] = rx.field("goodwill")
+    adjust_reason: rx.Field[str] = rx.field("")
+    adjust_before: rx.Field[int] = rx.field(0)
+    adjust_after: rx.Field[int] = rx.field(0)
+    adjust_error: rx.Field[str] = rx.field("")
     _adjust_key: str = ""
 
     # Account actions (disable, enable, sign out everywhere, role).
-    account_reason: str = ""
-    new_role: str = ""
-    done: str = ""
-    action_error: str = ""
+    account_reason: rx.Field[str] = rx.field("")
+    new_role: rx.Field[str] = rx.field("")
+    done: rx.Field[str] = rx.field("")
+    action_error: rx.Field[str] = rx.field("")
 
     @rx.var
     def tab_has_prev(self) -> bool:
@@ -216,7 +217,8 @@ class ConsoleUserState(ClipActions, ConsoleState):
             return 0
 
     def _target(self) -> int:
-        return row_id(self.router.page.params.get("account_id", ""))
+        # /console/users/<id>: the last part of the path (routes.CONSOLE_USER)
+        return row_id(self.router.url.path.rstrip("/").rsplit("/", 1)[-1])
 
     @rx.event
     async def load(self) -> EventSpec | None:
@@ -235,7 +237,7 @@ class ConsoleUserState(ClipActions, ConsoleState):
         await self._read_profile(ctx)
         if self.found:
             await self._read_tab(ctx)
-        return type(self).watch_active_clips  # type: ignore[return-value]
+        return type(self).watch_active_clips
 
     async def _read_profile(self, ctx: StaffContext) -> None:
         self.target_id = self._target()
@@ -303,7 +305,7 @@ class ConsoleUserState(ClipActions, ConsoleState):
         await self._signed_in()  # the header, in case staff changed their own balance
 
     @rx.event
-    async def show_tab(self, tab: str):  # type: ignore[no-untyped-def]
+    async def show_tab(self, tab: str):
         if tab not in TABS:
             return
         self.tab, self.tab_page, self.tab_loading = tab, 1, True
@@ -317,7 +319,7 @@ class ConsoleUserState(ClipActions, ConsoleState):
             yield type(self).watch_active_clips
 
     @rx.event
-    async def turn_page(self, step: int):  # type: ignore[no-untyped-def]
+    async def turn_page(self, step: int):
         self.tab_page = max(1, self.tab_page + (1 if step > 0 else -1))
         self.tab_loading = True
         yield

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import ClassVar
 
 import reflex as rx
 from reflex.event import EventSpec
@@ -58,19 +59,19 @@ def _users_page(query: str, sort: str, descending: bool, page: int) -> tuple[lis
 
 
 class ConsoleUsersState(Paging, ConsoleState):
-    permission = PERMISSION
+    permission: ClassVar[str] = PERMISSION
 
-    query: str = ""
-    sort: str = "created_at"
-    descending: bool = True
-    rows: list[UserRow] = []  # noqa: RUF012 (a Reflex var default, copied per client)
+    query: rx.Field[str] = rx.field("")
+    sort: rx.Field[str] = rx.field("created_at")
+    descending: rx.Field[bool] = rx.field(True)
+    rows: rx.Field[list[UserRow]] = rx.field(default_factory=list)
 
     @rx.event
     async def load(self) -> EventSpec | None:
         return await self._reload()  # the guard before this event does any redirect
 
     @rx.event
-    async def set_query(self, value: str):  # type: ignore[no-untyped-def]
+    async def set_query(self, value: str):
         self.query = value[:200]  # as typed: the input shows it back; the service trims
         self.page = 1
         self.loading = True
@@ -78,7 +79,7 @@ class ConsoleUsersState(Paging, ConsoleState):
         yield await self._reload()
 
     @rx.event
-    async def sort_by(self, column: str):  # type: ignore[no-untyped-def]
+    async def sort_by(self, column: str):
         if column not in accounts.SORTABLE:
             return
         if column == self.sort:
