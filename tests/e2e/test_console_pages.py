@@ -160,12 +160,12 @@ def test_user_detail_and_credit_adjustment(page: Page, portal: Portal, phone: Pa
     )[0]
     assert adjustments == 1
 
-    for tab, selector in [("Scripts", "[id^=script-]"), ("Photos", "[id^=photo-]")]:
-        page.get_by_role("tab", name=tab).click()
-        expect(page.locator(f"#user-tabs {selector}").first).to_be_visible()
-    expect(page.locator("#user-tabs")).to_contain_text("Photo #")
+    page.get_by_role("tab", name="Photos").click()
+    expect(page.locator("#user-tabs")).to_contain_text("2 scripts · 0 clips")
     page.get_by_role("tab", name="Scripts").click()
+    expect(page.locator("#user-tabs [id^=script-]")).to_have_count(2)
     expect(page.locator("#user-tabs")).to_contain_text("Regenerates #")
+    expect(page.locator("#user-tabs")).to_contain_text("Photo #")
     page.get_by_role("tab", name="Sign-ins").click()
     expect(page.locator("#user-tabs")).to_contain_text("Browser session")
     page.get_by_role("tab", name="Clips").click()
@@ -206,7 +206,8 @@ def test_refund_and_retry_reach_the_customer(
     canceled = request(portal, user, image, cancel=1)[0]
     _wait_for(portal, done, {"completed"})
     try:
-        sign_in(page, portal, SUPPORT, path=f"/console/users/{user}?tab=clips")
+        sign_in(page, portal, SUPPORT, path=f"/console/users/{user}")
+        page.goto(f"{portal.url}/console/users/{user}?tab=clips")
         clip = page.locator(f"#clip-{done}")
         expect(clip).to_contain_text("Ready")
         expect(page.locator(f"#clip-{canceled}")).to_contain_text("Canceled")
@@ -242,7 +243,8 @@ def test_refund_and_retry_reach_the_customer(
         # ... as does the console, without a reload.
         expect(page.locator(f"#clip-{retry}")).to_have_attribute("data-status", "completed")
 
-        sign_in(phone, portal, SUPPORT, path=f"/console/clips?user={user}")
+        sign_in(phone, portal, SUPPORT, path="/console/clips")
+        phone.goto(f"{portal.url}/console/clips?user={user}")
         expect(phone.locator(".console-clip")).to_have_count(3)
         _no_sideways_scroll(phone)
         shot(phone, "console-clips-phone")
@@ -279,6 +281,7 @@ def test_queues_page_shows_a_worker_on_its_clip(page: Page, portal: Portal, phon
         job = page.locator(".worker .worker-job").filter(has_text=f"clip #{ids[0]}")
         expect(job).to_be_visible(timeout=60_000)  # the page refreshes itself
         expect(page.locator(".worker").first).to_contain_text("busy")
+        expect(page.locator("#throughput-chart .main-svg").first).to_be_visible(timeout=30_000)
         shot(page, "console-queues")
         sign_in(phone, portal, ADMIN, path="/console/queues")
         expect(phone.locator("#queue-videos")).to_be_visible()

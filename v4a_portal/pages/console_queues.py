@@ -194,7 +194,12 @@ def _content() -> rx.Component:
             rx.card(
                 rx.cond(
                     S.has_throughput,
-                    rx.plotly(data=S.chart, width="100%", height="280px", id="throughput-chart"),
+                    rx.box(
+                        rx.plotly(data=S.chart, width="100%", height="280px"),
+                        min_height="280px",
+                        width="100%",
+                        id="throughput-chart",
+                    ),
                     empty_state(
                         "chart-column",
                         "No clips finished in the last 24 h",

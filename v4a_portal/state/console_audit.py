@@ -58,10 +58,16 @@ def _compact(values: dict[str, Any] | None) -> dict[str, str]:
 
 
 def change_text(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
-    """'credits: 120 → 170; …' over the keys either side names."""
+    """'credits: 120 → 170; delta: 50' over the keys either side names (a value only one
+    side has, or the same on both, is shown once)."""
     old, new = _compact(before), _compact(after)
-    keys = list(dict.fromkeys([*old, *new]))
-    return "; ".join(f"{k}: {old.get(k, '—')} → {new.get(k, '—')}" for k in keys)
+    parts = []
+    for key in dict.fromkeys([*old, *new]):
+        if key in old and key in new and old[key] != new[key]:
+            parts.append(f"{key}: {old[key]} → {new[key]}")
+        else:
+            parts.append(f"{key}: {new.get(key, old.get(key))}")
+    return "; ".join(parts)
 
 
 def _item(row: audit_log.AuditRow) -> AuditItem:
