@@ -6,8 +6,8 @@ At scale 1: 100k users, 2M ledger rows, 1M videos and 1M audit rows, seeded with
 database of its own (created, migrated, dropped). Each case calls the console's service
 function in-process (what a page event or an API route runs: session, permission, ORM,
 result objects) and records the SQL statements it sends; the bare side replays exactly those
-statements with their parameters on a raw driver connection and fetches every row. Both
-are timed warm, alternately, over --runs calls with varying arguments; the ratio is of the
+statements with their parameters, in the same transactions, on a raw driver connection and
+fetches every row. Both are timed warm, alternately, over --runs calls with varying arguments; the ratio is of the
 p95s. The aim: service p95 <= 1.5 x bare p95, and < 150 ms.
 """
 
@@ -207,6 +207,9 @@ def seed(counts: dict[str, int]) -> None:
 # --- measuring ---------------------------------------------------------------------------
 
 
+END = ("<end of transaction>", None)
+
+
 @dataclass
 class Captured:
     statements: list[tuple[str, Any]]
@@ -214,23 +217,34 @@ class Captured:
 
 @contextmanager
 def capture() -> Iterator[Captured]:
+    """The statements the app sends, and where its transactions end."""
     found = Captured([])
 
     def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
         found.statements.append((statement, parameters))
 
+    def end(_conn: Any) -> None:
+        found.statements.append(END)
+
     engine = get_engine()
-    event.listen(engine, "before_cursor_execute", record)
+    hooks = [("before_cursor_execute", record), ("commit", end), ("rollback", end)]
+    for name, hook in hooks:
+        event.listen(engine, name, hook)
     try:
         yield found
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        for name, hook in hooks:
+            event.remove(engine, name, hook)
 
 
 def bare(raw: Any, statements: list[tuple[str, Any]]) -> None:
-    """The same statements on the raw driver connection: execute, fetch all, commit."""
+    """The same statements and transactions on the raw driver connection, every row
+    fetched."""
     with raw.cursor() as cur:
         for statement, parameters in statements:
+            if (statement, parameters) == END:
+                raw.commit()
+                continue
             cur.execute(statement, parameters)
             if cur.description is not None:
                 cur.fetchall()
@@ -255,7 +269,7 @@ def measure(case: Case, runs: int, raw: Any) -> tuple[float, float, float, float
         rng = random.Random(n)
         with capture() as seen:
             case.call(random.Random(n))  # warm: the same arguments, then timed below
-        statements = len(seen.statements)
+        statements = sum(1 for s in seen.statements if s != END)
         if n % 2:
             t = time.perf_counter()
             case.call(rng)

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, Index, Integer, String, Text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+    literal_column,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -53,7 +63,20 @@ REFUNDING_STATUSES: tuple[str, ...] = (VideoStatus.failed.value, VideoStatus.can
 
 class User(SQLModel, table=True):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("credits >= 0", name="ck_users_credits_nonnegative"),)
+    __table_args__ = (
+        CheckConstraint("credits >= 0", name="ck_users_credits_nonnegative"),
+        # The staff users search matches a fragment anywhere (`lower(col) LIKE '%q%'`):
+        # trigram indexes on PostgreSQL (migration 0007); SQLite scans.
+        *(
+            Index(
+                f"ix_users_{name}_trgm",
+                func.lower(literal_column(name)).label(f"{name}_lower"),
+                postgresql_using="gin",
+                postgresql_ops={f"{name}_lower": "gin_trgm_ops"},
+            ).ddl_if(dialect="postgresql")
+            for name in ("email", "name")
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=320, unique=True, index=True)

@@ -16,7 +16,22 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# The console's users search matches a fragment anywhere in the email or name
+# (`lower(col) LIKE '%q%'`, services/accounts.list_users): on PostgreSQL, trigram indexes
+# make that an index lookup instead of a scan of every user. pg_trgm ships with PostgreSQL
+# and is a trusted extension (the database owner may create it). SQLite scans (the
+# models' indexes are PostgreSQL-only: `ddl_if`).
+_TRIGRAM_INDEXES = {
+    'ix_users_email_trgm': 'lower(email)',
+    'ix_users_name_trgm': 'lower(name)',
+}
+
+
 def upgrade() -> None:
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
+        for name, expression in _TRIGRAM_INDEXES.items():
+            op.execute(f'CREATE INDEX {name} ON users USING gin ({expression} gin_trgm_ops)')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.add_column(
             sa.Column(
@@ -67,6 +82,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == 'postgresql':
+        for name in _TRIGRAM_INDEXES:
+            op.execute(f'DROP INDEX IF EXISTS {name}')
     with op.batch_alter_table('credit_ledger', schema=None) as batch_op:
         batch_op.drop_index('ix_credit_ledger_actor_created')
     with op.batch_alter_table('videos', schema=None) as batch_op:
