@@ -174,6 +174,7 @@ def test_user_detail_and_credit_adjustment(page: Page, portal: Portal, phone: Pa
 
     phone.goto(f"{portal.url}/console/users/{user_id}")  # the customer may not
     expect(phone).to_have_url(re.compile(r"notice=no_access"))
+    phone.context.clear_cookies()  # signed out
     sign_in(phone, portal, ADMIN, path=f"/console/users/{user_id}")
     expect(phone.locator("#user-balance")).to_have_text("55 credits")
     expect(phone.get_by_role("button", name="Disable")).to_be_visible()
@@ -283,6 +284,7 @@ def test_queues_page_shows_a_worker_on_its_clip(page: Page, portal: Portal, phon
         expect(page.locator(".worker").first).to_contain_text("busy")
         expect(page.locator("#throughput-chart .main-svg").first).to_be_visible(timeout=30_000)
         shot(page, "console-queues")
+        phone.context.clear_cookies()  # the customer signs out; an admin signs in
         sign_in(phone, portal, ADMIN, path="/console/queues")
         expect(phone.locator("#queue-videos")).to_be_visible()
         _no_sideways_scroll(phone)
@@ -318,6 +320,7 @@ def test_audit_filters_and_csv_link(page: Page, portal: Portal, phone: Page) -> 
     expect(page.locator("#audit-empty")).to_contain_text("Nothing matches")
     shot(page, "console-audit-empty")
 
+    phone.context.clear_cookies()
     sign_in(phone, portal, SUPPORT, path="/console/audit")  # support: its own actions
     expect(phone.locator(".audit-entry").first).to_be_visible()
     _no_sideways_scroll(phone)

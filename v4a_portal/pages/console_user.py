@@ -244,7 +244,8 @@ def _profile() -> rx.Component:
                         rx.hstack(
                             rx.heading(
                                 rx.cond(S.name != "", S.name, S.email),
-                                size="6",
+                                size=rx.breakpoints(initial="5", sm="6"),
+                                overflow_wrap="anywhere",
                                 id="console-title",
                             ),
                             role_badge(S.target_role, S.target_role_label),
@@ -350,7 +351,7 @@ def _ledger_row(row: ObjectVar[LedgerItem]) -> rx.Component:
             ),
             justify="end",
         ),
-        rx.table.cell(row.balance_after, justify="end"),
+        rx.table.cell(row.balance_after, justify="end", display=_WIDE),
         rx.table.cell(
             rx.cond(
                 row.reference_url != "",
@@ -372,7 +373,7 @@ def _ledger() -> rx.Component:
                         rx.table.column_header_cell("When", display=_WIDE),
                         rx.table.column_header_cell("What"),
                         rx.table.column_header_cell("Change", justify="end"),
-                        rx.table.column_header_cell("Balance", justify="end"),
+                        rx.table.column_header_cell("Balance", justify="end", display=_WIDE),
                         rx.table.column_header_cell("For"),
                     )
                 ),

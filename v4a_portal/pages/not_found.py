@@ -49,6 +49,7 @@ def not_found() -> rx.Component:
                             rx.cond(NotFoundState.signed_in, "Back to your account", "Go home"),
                             href=rx.cond(NotFoundState.signed_in, routes.ACCOUNT, routes.INDEX),
                             underline="none",
+                            color="inherit",
                         ),
                         as_child=True,
                         size="3",

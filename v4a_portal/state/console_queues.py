@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
 import plotly.graph_objects as go  # type: ignore[import-untyped]
@@ -100,19 +100,29 @@ def _failed(job: queue_status.FailedJob) -> FailedItem:
     )
 
 
-def _figure(points: list[queue_status.ThroughputPoint]) -> go.Figure:
+def _figure(points: list[queue_status.ThroughputPoint], now: datetime) -> go.Figure:
+    """Bars per 10 minutes over the whole day (a quiet day shows as such), completed up and
+    failed down, a colour per provider."""
     figure = go.Figure()
+    bucket_ms = queue_status.BUCKET_MINUTES * 60 * 1000
     providers = sorted({p.provider for p in points})
     for index, provider in enumerate(providers):
         mine = [p for p in points if p.provider == provider]
         color = _PALETTE[index % len(_PALETTE)]
         x = [p.start for p in mine]
         figure.add_bar(
-            x=x, y=[p.completed for p in mine], name=f"{provider} completed", marker_color=color
+            x=x,
+            y=[p.completed for p in mine],
+            width=[bucket_ms] * len(mine),
+            offset=0,
+            name=f"{provider} completed",
+            marker_color=color,
         )
         figure.add_bar(
             x=x,
             y=[-p.failed for p in mine],
+            width=[bucket_ms] * len(mine),
+            offset=0,
             name=f"{provider} failed",
             marker_color=color,
             marker_pattern_shape="/",
@@ -128,8 +138,8 @@ def _figure(points: list[queue_status.ThroughputPoint]) -> go.Figure:
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
         yaxis_title="clips per 10 min (failed below 0)",
-        bargap=0.1,
         autosize=True,
+        xaxis={"range": [now - timedelta(hours=queue_status.WINDOW_HOURS), now]},
     )
     return figure
 
@@ -163,7 +173,7 @@ class ConsoleQueuesState(ConsoleState):
             self.workers = [_worker(w, wall) for w in status.workers]
             self.failed_jobs = [_failed(j) for j in status.failed_jobs]
         if points is not None:
-            self.chart = _figure(points)
+            self.chart = _figure(points, datetime.fromtimestamp(wall, UTC))
             self.has_throughput = bool(points)
         self.load_error = error
         self.read_at = formatting.timestamp(datetime.fromtimestamp(wall, UTC))
