@@ -61,6 +61,11 @@ def console_clips(**filters: str | int | None) -> str:
     return f"{CONSOLE_CLIPS}?{urlencode(query)}" if query else CONSOLE_CLIPS
 
 
+def console_audit(*, target: int | None = None) -> str:
+    """The console's audit log, optionally of one target user."""
+    return f"{CONSOLE_AUDIT}?{urlencode({'target': target})}" if target else CONSOLE_AUDIT
+
+
 def audit_csv(**filters: str | int | None) -> str:
     """The audit log as CSV, with the page's filters (served by the staff API)."""
     query = {"format": "csv", **{k: v for k, v in filters.items() if v}}

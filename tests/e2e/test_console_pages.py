@@ -321,8 +321,11 @@ def test_audit_filters_and_csv_link(page: Page, portal: Portal, phone: Page) -> 
     shot(page, "console-audit-empty")
 
     phone.context.clear_cookies()
-    sign_in(phone, portal, SUPPORT, path="/console/audit")  # support: its own actions
-    expect(phone.locator(".audit-entry").first).to_be_visible()
+    # Support reads its own actions, and the rows about a user it opens.
+    sign_in(phone, portal, SUPPORT, path=f"/console/users/{target}")
+    phone.get_by_role("link", name="Audit log of this user").click()
+    expect(phone).to_have_url(re.compile(rf"/console/audit/?\?target={target}"))
+    expect(phone.locator(".audit-entry")).to_have_count(2)
     _no_sideways_scroll(phone)
     shot(phone, "console-audit-phone")
 

@@ -12,6 +12,7 @@ from v4a_portal.components.console_frame import (
     error_callout,
     fact,
     loading_card,
+    may_open,
     success_callout,
 )
 from v4a_portal.components.empty_state import empty_state
@@ -283,7 +284,14 @@ def _profile() -> rx.Component:
                 ),
                 fact("Subscription", rx.cond(S.subscription != "", S.subscription, "None")),
                 fact("Made", S.counts),
-                columns=rx.breakpoints(initial="2", sm="3", lg="6"),
+                rx.cond(
+                    may_open("audit.view_own"),
+                    fact(
+                        "Staff actions",
+                        rx.link("Audit log of this user", href=S.audit_url, size="2"),
+                    ),
+                ),
+                columns=rx.breakpoints(initial="2", sm="3", lg="4"),
                 spacing="4",
                 width="100%",
             ),

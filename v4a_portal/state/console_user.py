@@ -169,6 +169,7 @@ class ConsoleUserState(ClipActions, ConsoleState):
     subscription: rx.Field[str] = rx.field("")
     counts: rx.Field[str] = rx.field("")
     is_self: rx.Field[bool] = rx.field(False)
+    audit_url: rx.Field[str] = rx.field("")
 
     tab: rx.Field[str] = rx.field("clips")
     tab_loading: rx.Field[bool] = rx.field(False)
@@ -261,6 +262,7 @@ class ConsoleUserState(ClipActions, ConsoleState):
         )
         self.counts = f"{found.photos} photos · {found.scripts} scripts · {found.videos} clips"
         self.is_self = ctx.actor.id == found.id
+        self.audit_url = routes.console_audit(target=found.id)
 
     async def _read_tab(self, ctx: StaffContext) -> None:
         user_id, page = self.target_id, self.tab_page
