@@ -287,6 +287,7 @@ def test_queues_page_shows_a_worker_on_its_clip(page: Page, portal: Portal, phon
         phone.context.clear_cookies()  # the customer signs out; an admin signs in
         sign_in(phone, portal, ADMIN, path="/console/queues")
         expect(phone.locator("#queue-videos")).to_be_visible()
+        expect(phone.locator("#throughput-chart .main-svg").first).to_be_visible(timeout=30_000)
         _no_sideways_scroll(phone)
         shot(phone, "console-queues-phone")
     finally:

@@ -17,7 +17,7 @@ from v4a_portal.state.console_overview import ConsoleOverviewState as S
 
 _ABOUT = {
     routes.CONSOLE_USERS: "Find a customer: balance, ledger, photos, scripts, clips, sign-ins.",
-    routes.CONSOLE_CLIPS: "Every clip across users: filter, follow live, refund or retry.",
+    routes.CONSOLE_CLIPS: "Every clip across users: filter, sort, follow the active ones live.",
     routes.CONSOLE_QUEUES: "RQ queues, workers, failed jobs and throughput, live.",
     routes.CONSOLE_AUDIT: "Who did what to whom, with the reason, and a CSV export.",
 }
@@ -37,7 +37,7 @@ def _stat(
         ),
         rx.vstack(
             rx.text(label, size="2", color_scheme="gray"),
-            rx.text(value, size="6", weight="bold", id=id_),
+            rx.text(value, size="6", weight="bold", high_contrast=True, id=id_),
             spacing="0",
         ),
         align="center",
