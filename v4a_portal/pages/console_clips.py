@@ -14,10 +14,14 @@ from v4a_portal.components.console_frame import (
 from v4a_portal.components.empty_state import empty_state
 from v4a_portal.components.pager import pager
 from v4a_portal.components.template import template
+from v4a_portal.models import ACTIVE_STATUSES
 from v4a_portal.state.console_base import handler, may
 from v4a_portal.state.console_clips import ANY, SORTS, WINDOWS
 from v4a_portal.state.console_clips import ConsoleClipsState as S
 from v4a_portal.state.messages import CLIP_STATUS
+
+# The overview links here with every active clip.
+_ACTIVE = (",".join(ACTIVE_STATUSES), "Active (queued or generating)")
 
 
 def _select(name: str, label: str, value: rx.Var, options: list | rx.Var) -> rx.Component:
@@ -41,7 +45,7 @@ def _select(name: str, label: str, value: rx.Var, options: list | rx.Var) -> rx.
 
 def _filters() -> rx.Component:
     return rx.grid(
-        _select("status", "Status", S.status, list(CLIP_STATUS.items())),
+        _select("status", "Status", S.status, [*CLIP_STATUS.items(), _ACTIVE]),
         _select("model", "Model", S.model, S.models),
         _select("provider", "Provider", S.provider, S.providers),
         _select("error_code", "Error code", S.error_code, S.error_codes),

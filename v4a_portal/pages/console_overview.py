@@ -12,6 +12,7 @@ from v4a_portal.components.console_frame import (
     may_open,
 )
 from v4a_portal.components.template import template
+from v4a_portal.models import ACTIVE_STATUSES
 from v4a_portal.state.console_base import handler
 from v4a_portal.state.console_overview import ConsoleOverviewState as S
 
@@ -65,7 +66,7 @@ def _stats() -> rx.Component:
             "Clips running",
             S.running,
             "loader",
-            routes.console_clips(status="pending,processing"),
+            routes.console_clips(status=",".join(ACTIVE_STATUSES)),
             "indigo",
             "stat-running",
             "clips.view",
