@@ -49,6 +49,7 @@ bench: setup
 	$(BIN)/python bench/progress_latency.py
 	$(BIN)/python bench/sse_fanout.py
 	$(BIN)/python bench/webhooks.py
+	$(BIN)/python bench/console.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .web

@@ -8,7 +8,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import delete, func, insert, inspect, select, text, update
+from sqlalchemy import column, delete, func, insert, inspect, select, table, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
@@ -153,10 +153,31 @@ def test_0003_keeps_the_oldest_of_each_duplicate_photo(empty_db: str) -> None:
         tie_first, tie_second = photo(owner, "cc", 3), photo(owner, "cc", 3)
         single, theirs = photo(owner, "bb", 2), photo(other, "aa", 7)
         unhashed = [photo(owner, None, 4), photo(owner, None, 4)]
-        video = Video(user_id=owner.id, image_id=latest, model="draft", duration=4)
-        session.add(video)
-        session.flush()
-        video_id = video.id
+        # The columns of revision 0002 only: later revisions add more, with defaults.
+        videos_0002 = table(
+            "videos",
+            *(
+                column(c)
+                for c in ("id", "user_id", "image_id", "prompt", "status", "model", "duration")
+            ),
+            *(column(c) for c in ("credits_used", "progress", "attempts", "created_at")),
+        )
+        video_id = session.execute(
+            insert(videos_0002)
+            .values(
+                user_id=owner.id,
+                image_id=latest,
+                prompt="",
+                status="pending",
+                model="draft",
+                duration=4,
+                credits_used=0,
+                progress=0,
+                attempts=0,
+                created_at=start,
+            )
+            .returning(videos_0002.c.id)
+        ).scalar_one()
 
     schema_migrations.upgrade()
 

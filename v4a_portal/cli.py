@@ -10,7 +10,7 @@ import sys
 from v4a_portal.db import session_scope
 from v4a_portal.services import accounts, demo, ledger
 from v4a_portal.services.auth import api_tokens
-from v4a_portal.services.errors import DomainError
+from v4a_portal.services.errors import Conflict, DomainError
 
 
 def _upgrade(_: argparse.Namespace) -> int:
@@ -45,9 +45,18 @@ def _token(args: argparse.Namespace) -> int:
 
 
 def _set_role(args: argparse.Namespace) -> int:
-    with session_scope() as session:
-        user = accounts.set_role(session, args.email, args.role)
-        print(f"{user.email} is now {user.role}")
+    # The console's own action: the same rules (not the last admin) and the same audit row,
+    # with no actor and the reason given here.
+    from v4a_portal.services.console import staff_accounts
+
+    try:
+        user = staff_accounts.set_role_by_email(args.email, args.role, args.reason)
+    except Conflict as exc:
+        if exc.code != "no_change":
+            raise
+        print(f"{args.email} is already {args.role}")
+        return 0
+    print(f"{user.email} is now {user.role}")
     return 0
 
 
@@ -103,6 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     role = user.add_parser("set-role", help="set a user's role")
     role.add_argument("email")
     role.add_argument("role", choices=["customer", "support", "analyst", "admin"])
+    role.add_argument(
+        "--reason", default="set from the command line", help="recorded in the audit log"
+    )
     role.set_defaults(func=_set_role)
 
     store = sub.add_parser("storage", help="media storage")

@@ -6,7 +6,18 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    func,
+    literal_column,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -56,7 +67,20 @@ class User(SQLModel, table=True):
     __tablename__ = "users"
     if TYPE_CHECKING:  # set by SQLModel at class creation, not declared by its stubs
         __table__: ClassVar[Table]
-    __table_args__ = (CheckConstraint("credits >= 0", name="ck_users_credits_nonnegative"),)
+    __table_args__ = (
+        CheckConstraint("credits >= 0", name="ck_users_credits_nonnegative"),
+        # The staff users search matches a fragment anywhere (`lower(col) LIKE '%q%'`):
+        # trigram indexes on PostgreSQL (migration 0007); SQLite scans.
+        *(
+            Index(
+                f"ix_users_{name}_trgm",
+                func.lower(literal_column(name)).label(f"{name}_lower"),
+                postgresql_using="gin",
+                postgresql_ops={f"{name}_lower": "gin_trgm_ops"},
+            ).ddl_if(dialect="postgresql")
+            for name in ("email", "name")
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=320, unique=True, index=True)
@@ -131,7 +155,15 @@ class Video(SQLModel, table=True):
     __tablename__ = "videos"
     if TYPE_CHECKING:  # set by SQLModel at class creation, not declared by its stubs
         __table__: ClassVar[Table]
-    __table_args__ = (Index("ix_videos_status_created", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_videos_status_created", "status", "created_at"),
+        # The console's clips page: every clip, newest first.
+        Index("ix_videos_created_at", "created_at"),
+        # Unique: a video is retried by staff at most once (a retry that fails is retried
+        # in turn), so a double click, a replayed bulk retry or two staff at once cannot
+        # make two. NULLs (videos that are no retry) never collide.
+        Index("ix_videos_retry_of_id", "retry_of_id", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
@@ -164,6 +196,11 @@ class Video(SQLModel, table=True):
     error_code: str | None = Field(default=None, max_length=60)
     thumbnail_url: str | None = Field(default=None, max_length=1000)
     refunded_at: datetime | None = None
+    # A staff retry: the failed or canceled video it repeats.
+    retry_of_id: int | None = Field(default=None, foreign_key="videos.id", ondelete="SET NULL")
+    # A staff retry the customer was not charged for (credits_used is then 0, so a failure
+    # refunds nothing).
+    charge_waived: bool = Field(default=False)
 
 
 class CreditLedger(SQLModel, table=True):
@@ -172,7 +209,11 @@ class CreditLedger(SQLModel, table=True):
     __tablename__ = "credit_ledger"
     if TYPE_CHECKING:  # set by SQLModel at class creation, not declared by its stubs
         __table__: ClassVar[Table]
-    __table_args__ = (Index("ix_credit_ledger_user_id_id", "user_id", "id"),)
+    __table_args__ = (
+        Index("ix_credit_ledger_user_id_id", "user_id", "id"),
+        # A staff member's adjustments today, summed for the support daily limit.
+        Index("ix_credit_ledger_actor_created", "actor_id", "created_at"),
+    )
 
     id: int | None = Field(
         default=None,
@@ -258,18 +299,28 @@ class WebSession(SQLModel, table=True):
 
 
 class AuditLog(SQLModel, table=True):
+    """Every staff action, append-only: rows are added with the change they record and
+    never updated or deleted. Read newest first by id (keyset), optionally filtered."""
+
     __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_actor_id_id", "actor_id", "id"),
+        Index("ix_audit_log_action_id", "action", "id"),
+        Index("ix_audit_log_target_user_id_id", "target_user_id", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    actor_id: int | None = Field(
-        default=None, foreign_key="users.id", ondelete="SET NULL", index=True
-    )
-    action: str = Field(max_length=60, index=True)
+    actor_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    action: str = Field(max_length=60)
     target_type: str = Field(max_length=40)
     target_id: str | None = Field(default=None, max_length=60)
+    # The customer or staff member the action concerns (a video's owner for video actions).
+    target_user_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     before: str | None = Field(default=None, sa_column=Column(Text))
     after: str | None = Field(default=None, sa_column=Column(Text))
     reason: str | None = Field(default=None, max_length=500)
+    ip: str | None = Field(default=None, max_length=64)
+    user_agent: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow, index=True)
 
 

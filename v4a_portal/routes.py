@@ -9,12 +9,19 @@ SIGNIN = "/signin"
 ACCOUNT = "/account"
 STUDIO = "/studio"
 LIBRARY = "/library"
+CONSOLE = "/console"
 CONSOLE_USERS = "/console/users"
 BILLING = "/billing"
+CONSOLE_USER = "/console/users/[account_id]"  # the dynamic route; links use console_user()
+CONSOLE_CLIPS = "/console/clips"
+CONSOLE_QUEUES = "/console/queues"
+CONSOLE_AUDIT = "/console/audit"
+NOT_FOUND = "404"  # Reflex's slug for the page unknown URLs get
 
 # FastAPI routes mounted next to the UI (v4a_portal/api/auth.py).
 GOOGLE_LOGIN = "/api/v1/auth/google/login"
 LOGOUT = "/api/v1/auth/logout"
+STAFF_AUDIT_API = "/api/v1/staff/audit"
 
 
 def signin(next_path: str | None = None) -> str:
@@ -41,3 +48,26 @@ def library(*, tab: str | None = None, status: str | None = None) -> str:
     """The Library on a tab ("photos", "videos"), the videos filtered by status."""
     query = {k: v for k, v in (("tab", tab), ("status", status)) if v}
     return f"{LIBRARY}?{urlencode(query)}" if query else LIBRARY
+
+
+def console_user(user_id: int, *, tab: str | None = None) -> str:
+    """A user's page in the console, optionally on a tab ("ledger", "clips", …)."""
+    path = f"/console/users/{user_id}"
+    return f"{path}?{urlencode({'tab': tab})}" if tab else path
+
+
+def console_clips(**filters: str | int | None) -> str:
+    """The console's clips page with filters in the query (status, user, video, …)."""
+    query = {k: v for k, v in filters.items() if v}
+    return f"{CONSOLE_CLIPS}?{urlencode(query)}" if query else CONSOLE_CLIPS
+
+
+def console_audit(*, target: int | None = None) -> str:
+    """The console's audit log, optionally of one target user."""
+    return f"{CONSOLE_AUDIT}?{urlencode({'target': target})}" if target else CONSOLE_AUDIT
+
+
+def audit_csv(**filters: str | int | None) -> str:
+    """The audit log as CSV, with the page's filters (served by the staff API)."""
+    query = {"format": "csv", **{k: v for k, v in filters.items() if v}}
+    return f"{STAFF_AUDIT_API}?{urlencode(query)}"

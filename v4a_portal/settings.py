@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     # (the request died mid-way) is refunded by the maintenance sweep. Keep it well above
     # the writer's longest run (OpenAI timeout x retries).
     script_orphan_minutes: int = Field(15, alias="V4A_SCRIPT_ORPHAN_MINUTES", ge=1)
+    # Staff credit adjustments by support (admins have no limit): credits per action, and
+    # the sum of |delta| per staff member per UTC day.
+    support_adjust_limit: int = Field(500, alias="V4A_SUPPORT_ADJUST_LIMIT", ge=0)
+    support_daily_limit: int = Field(2000, alias="V4A_SUPPORT_DAILY_LIMIT", ge=0)
 
     # Script writer: "auto" uses OpenAI when a key is set, else the local writer.
     script_writer: str = Field("auto", alias="V4A_SCRIPT_WRITER", pattern="^(auto|local|openai)$")

@@ -17,6 +17,7 @@ from v4a_portal.api import (
     media,
     scripts,
     staff,
+    staff_views,
     videos,
     webhooks,
 )
@@ -54,7 +55,7 @@ def create_api() -> FastAPI:
     api.add_middleware(SecurityHeadersMiddleware)
     errors.install(api)
     docs.install(api)
-    for router in (auth.router, me.router, staff.router, health.router):
+    for router in (auth.router, me.router, staff.router, staff_views.router, health.router):
         api.include_router(router)
     api.include_router(images.router)
     api.include_router(media.router)

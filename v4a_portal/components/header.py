@@ -31,8 +31,9 @@ def brand() -> rx.Component:
     )
 
 
-def _nav_link(*children: rx.Component, href: str) -> rx.Component:
-    active = AuthState.router.route_id == href
+def _nav_link(*children: rx.Component, href: str, section: str = "") -> rx.Component:
+    here = AuthState.router.route_id
+    active = here.startswith(section) if section else here == href
     return rx.link(
         rx.hstack(*children, align="center", spacing="1"),
         href=href,
@@ -56,16 +57,18 @@ def navigation() -> rx.Component:
             _nav_link(rx.icon("wallet", size=15), rx.text("Account"), href=routes.ACCOUNT),
             rx.cond(
                 AuthState.can_console,
+                # The console's own navigation (components/console_frame.py) shows only
+                # the sections this role may open.
                 _nav_link(
                     rx.icon("shield", size=15),
                     rx.text("Console"),
-                    rx.icon("chevron-right", size=13, color=rx.color("gray", 9)),
-                    rx.text("Users"),
-                    href=routes.CONSOLE_USERS,
+                    href=routes.CONSOLE,
+                    section=routes.CONSOLE,
                 ),
             ),
             spacing="1",
             align="center",
+            wrap="wrap",
         ),
         aria_label="Main",
     )

@@ -1,16 +1,24 @@
 """`/console/users`: the staff console's user list (users.view)."""
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from v4a_portal import routes
 from v4a_portal.components.badges import role_badge
+from v4a_portal.components.console_frame import console_page, loading_card
 from v4a_portal.components.empty_state import empty_state
 from v4a_portal.components.pager import pager
 from v4a_portal.components.template import template
+from v4a_portal.state.console_base import handler
 from v4a_portal.state.console_users import PERMISSION, ConsoleUsersState, UserRow
 
+# Columns that give way on a phone: email, credits and role stay.
+_WIDE = ["none", "none", "table-cell"]
 
-def _sort_header(label: str, column: str, *, end: bool = False) -> rx.Component:
+
+def _sort_header(
+    label: str, column: str, *, end: bool = False, display: list[str] | None = None
+) -> rx.Component:
     active = ConsoleUsersState.sort == column
     direction = rx.cond(
         active, rx.cond(ConsoleUsersState.descending, "descending", "ascending"), "none"
@@ -28,7 +36,7 @@ def _sort_header(label: str, column: str, *, end: bool = False) -> rx.Component:
         rx.button(
             label,
             icon,
-            on_click=ConsoleUsersState.sort_by(column),
+            on_click=handler(ConsoleUsersState.sort_by)(column),
             variant="ghost",
             color_scheme="gray",
             high_contrast=True,
@@ -36,16 +44,22 @@ def _sort_header(label: str, column: str, *, end: bool = False) -> rx.Component:
         ),
         justify="end" if end else "start",
         custom_attrs={"aria-sort": direction},
+        display=display,
     )
 
 
-def _user(row: UserRow) -> rx.Component:
+def _user(row: ObjectVar[UserRow]) -> rx.Component:
     return rx.table.row(
-        rx.table.row_header_cell(rx.text(row.email, weight="medium")),
-        rx.table.cell(rx.cond(row.name != "", row.name, "—")),
+        rx.table.row_header_cell(
+            rx.link(row.email, href=row.url, weight="medium", word_break="break-all"),
+            rx.cond(row.disabled, rx.badge("Disabled", color_scheme="red", margin_left="6px")),
+        ),
+        rx.table.cell(rx.cond(row.name != "", row.name, "—"), display=_WIDE),
         rx.table.cell(row.credits, justify="end"),
         rx.table.cell(role_badge(row.role, row.role_label)),
-        rx.table.cell(rx.text(row.joined, color_scheme="gray", white_space="nowrap")),
+        rx.table.cell(
+            rx.text(row.joined, color_scheme="gray", white_space="nowrap"), display=_WIDE
+        ),
         align="center",
     )
 
@@ -55,10 +69,10 @@ def _table() -> rx.Component:
         rx.table.header(
             rx.table.row(
                 _sort_header("Email", "email"),
-                _sort_header("Name", "name"),
+                _sort_header("Name", "name", display=_WIDE),
                 _sort_header("Credits", "credits", end=True),
                 _sort_header("Role", "role"),
-                _sort_header("Signed up", "created_at"),
+                _sort_header("Signed up", "created_at", display=_WIDE),
             ),
         ),
         rx.table.body(rx.foreach(ConsoleUsersState.rows, _user)),
@@ -79,7 +93,7 @@ def _toolbar() -> rx.Component:
                 on_change=ConsoleUsersState.set_query,
                 type="search",
                 size="2",
-                width="320px",
+                width=["100%", "320px"],
                 aria_label="Search users",
             ),
             debounce_timeout=300,
@@ -109,19 +123,16 @@ def _results() -> rx.Component:
 
 
 @template(
-    routes.CONSOLE_USERS, "Users · Console", permission=PERMISSION, on_load=ConsoleUsersState.load
+    routes.CONSOLE_USERS,
+    "Users · Console",
+    permission=PERMISSION,
+    on_load=handler(ConsoleUsersState.load),
 )
 def console_users() -> rx.Component:
-    return rx.vstack(
-        rx.vstack(
-            rx.text("Console", size="2", color_scheme="indigo", weight="medium"),
-            rx.heading("Users", size="7"),
-            rx.text(
-                "Every account, newest first. Search by email or name; click a column to sort.",
-                color_scheme="gray",
-            ),
-            spacing="1",
-        ),
+    return console_page(
+        "Users",
+        "Every account, newest first. Search by email or name; click a column to sort; "
+        "open one to see everything about it.",
         rx.cond(
             ConsoleUsersState.allowed,
             rx.card(
@@ -129,8 +140,6 @@ def console_users() -> rx.Component:
                 size="3",
                 width="100%",
             ),
-            rx.card(rx.skeleton(height="240px", width="100%"), size="3", width="100%"),
+            loading_card(),
         ),
-        spacing="6",
-        width="100%",
     )

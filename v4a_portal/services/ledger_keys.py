@@ -39,3 +39,14 @@ def script_debit(user_id: int, nonce: str) -> str:
 def refund_of(debit_key: str) -> str:
     """The refund of a debit, derived from its key (a script whose writer failed)."""
     return f"{REFUND_PREFIX}{debit_key}"
+
+
+def staff_adjustment(user_id: int, key: str) -> str:
+    """A staff credit adjustment; `key` is made when the dialog opens (or the API client's
+    Idempotency-Key), so a double click or a retried request adjusts once."""
+    return f"staff:{user_id}:{key}"
+
+
+def video_retry_debit(original_video_id: int) -> str:
+    """The charge for a staff retry of a video: a video is retried at most once."""
+    return f"retry:video:{original_video_id}"

@@ -7,18 +7,32 @@ from v4a_portal.services.errors import Forbidden
 
 # Each permission lists the roles that hold it. Customers hold none of these: what they
 # may do with their own rows is checked by ownership in the services.
+_STAFF = frozenset({Role.support, Role.analyst, Role.admin})
+_SUPPORT = frozenset({Role.support, Role.admin})
+_ADMIN = frozenset({Role.admin})
+
 MATRIX: dict[str, frozenset[Role]] = {
-    "console.view": frozenset({Role.support, Role.analyst, Role.admin}),
-    "users.view": frozenset({Role.support, Role.analyst, Role.admin}),
-    "credits.view": frozenset({Role.support, Role.analyst, Role.admin}),
-    "credits.adjust": frozenset({Role.support, Role.admin}),
-    "videos.refund": frozenset({Role.support, Role.admin}),
-    "videos.retry": frozenset({Role.support, Role.admin}),
+    # Reading: every staff role.
+    "console.view": _STAFF,
+    "users.view": _STAFF,
+    "clips.view": _STAFF,
+    # Money, the queues, clip and sign-out actions: support (credits within limits) and
+    # admin. Analysts read users and clips only: no balances, no ledger.
+    "credits.view": _SUPPORT,
+    "queues.view": _SUPPORT,
+    "credits.adjust": _SUPPORT,
+    "videos.refund": _SUPPORT,
+    "videos.retry": _SUPPORT,
+    "videos.cancel": _SUPPORT,
+    "videos.bulk_retry": _SUPPORT,
+    "users.signout": _SUPPORT,
+    # Account actions and the whole audit log: admin only.
+    "users.disable": _ADMIN,
+    "users.set_role": _ADMIN,
+    "audit.view": _ADMIN,
+    # Support reads the audit rows of its own actions and of the users it opens.
+    "audit.view_own": _SUPPORT,
     "analytics.view": frozenset({Role.analyst, Role.admin}),
-    "audit.view": frozenset({Role.admin}),
-    "users.set_role": frozenset({Role.admin}),
-    "users.disable": frozenset({Role.admin}),
-    "users.sign_out": frozenset({Role.support, Role.admin}),
 }
 
 

@@ -18,5 +18,6 @@ def videos_queue(priority: bool) -> str:
     order, so a priority job waits only for the maintenance sweep)."""
     return VIDEOS_PRIORITY if priority else VIDEOS
 
+
 GENERATE_VIDEO = "jobs.video.generate_video"
 MAINTENANCE_SWEEP = "jobs.maintenance.sweep"

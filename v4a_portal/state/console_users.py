@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import ClassVar
 
 import reflex as rx
 from reflex.event import EventSpec
 
+from v4a_portal import routes
 from v4a_portal.db import session_scope
 from v4a_portal.models import User
 from v4a_portal.services import accounts
 from v4a_portal.state import formatting, messages
-from v4a_portal.state.auth import AuthState
+from v4a_portal.state.console_base import ConsoleState
 from v4a_portal.state.paging import PER_PAGE, Paging
 
 PERMISSION = "users.view"
@@ -29,6 +31,8 @@ class UserRow:
     role: str
     role_label: str
     joined: str
+    url: str
+    disabled: bool
 
 
 def _row(user: User) -> UserRow:
@@ -41,6 +45,8 @@ def _row(user: User) -> UserRow:
         role=user.role,
         role_label=messages.role_label(user.role),
         joined=formatting.day(user.created_at),
+        url=routes.console_user(user.id),
+        disabled=user.disabled,
     )
 
 
@@ -52,20 +58,20 @@ def _users_page(query: str, sort: str, descending: bool, page: int) -> tuple[lis
     return [_row(u) for u in users], total
 
 
-class ConsoleUsersState(Paging, AuthState):
-    query: str = ""
-    sort: str = "created_at"
-    descending: bool = True
-    rows: list[UserRow] = []  # noqa: RUF012 (a Reflex var default, copied per client)
-    # False until the server has checked this user may see the list; the table waits on it.
-    allowed: bool = False
+class ConsoleUsersState(Paging, ConsoleState):
+    permission: ClassVar[str] = PERMISSION
+
+    query: rx.Field[str] = rx.field("")
+    sort: rx.Field[str] = rx.field("created_at")
+    descending: rx.Field[bool] = rx.field(True)
+    rows: rx.Field[list[UserRow]] = rx.field(default_factory=list)
 
     @rx.event
-    async def load(self) -> None:
-        await self._reload()  # the guard before this event does any redirect
+    async def load(self) -> EventSpec | None:
+        return await self._reload()  # the guard before this event does any redirect
 
     @rx.event
-    async def set_query(self, value: str):  # type: ignore[no-untyped-def]
+    async def set_query(self, value: str):
         self.query = value[:200]  # as typed: the input shows it back; the service trims
         self.page = 1
         self.loading = True
@@ -73,7 +79,7 @@ class ConsoleUsersState(Paging, AuthState):
         yield await self._reload()
 
     @rx.event
-    async def sort_by(self, column: str):  # type: ignore[no-untyped-def]
+    async def sort_by(self, column: str):
         if column not in accounts.SORTABLE:
             return
         if column == self.sort:
@@ -86,13 +92,12 @@ class ConsoleUsersState(Paging, AuthState):
         yield await self._reload()
 
     async def _reload(self) -> EventSpec | None:
-        user = await self._signed_in()
-        if (bounce := self._bounce(user, PERMISSION)) is not None:
-            self.rows, self.total, self.allowed, self.loading = [], 0, False, False
+        ctx, bounce = await self._staff()
+        if ctx is None:
+            self.rows, self.total, self.loading = [], 0, False
             return bounce
         self.rows, self.total = await asyncio.to_thread(
             _users_page, self.query, self.sort, self.descending, self.page
         )
-        self.allowed = True
         self.loading = False
         return None

@@ -1,3 +1,3 @@
-"""Staff actions (credit adjustments, refunds, retries, account actions): each takes the acting
-staff user first, asks `services.permissions`, and writes its audit row in its own
-transaction."""
+"""Staff actions (credit adjustments, refunds, retries, cancels, account actions) and the
+audit log's reads. Each action takes a `StaffContext` first, asks `services.permissions`
+itself and writes exactly one audit row in the same transaction as its effect."""

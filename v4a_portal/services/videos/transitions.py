@@ -226,6 +226,15 @@ def finish(
     return finished
 
 
+def finish_in(
+    session: Session, video_id: int, status: VideoStatus, code: str, message: str
+) -> Finished | None:
+    """`finish` in the caller's transaction (a staff cancel adds its audit row after it);
+    the caller publishes the result after commit. When the refund key was taken already,
+    the transaction is rolled back and the ending redone alone, so add nothing before it."""
+    return _finish(session, video_id, status, code, message)
+
+
 def _finish(
     session: Session,
     video_id: int,

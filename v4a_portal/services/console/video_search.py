@@ -1,0 +1,215 @@
+"""Every video across users, for staff (clips.view): filters, sort, paging, and whether an
+active one is stuck past the time its model should take."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlmodel import col
+
+from v4a_portal.db import session_scope
+from v4a_portal.models import ACTIVE_STATUSES, User, Video, VideoStatus, utcnow
+from v4a_portal.services import catalog, permissions
+from v4a_portal.services.console.context import StaffContext
+from v4a_portal.services.errors import InvalidInput
+from v4a_portal.services.videos import reads, rq_jobs
+
+PERMISSION = "clips.view"
+SORTABLE = ("created_at", "completed_at", "status", "model", "provider", "attempts")
+NULLABLE_SORTS = ("completed_at", "provider")
+MAX_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class VideoFilters:
+    """Empty fields do not filter. `status` may list several: "failed,canceled"."""
+
+    status: str = ""
+    model: str = ""
+    provider: str = ""
+    error_code: str = ""
+    user_id: int | None = None
+    since: datetime | None = None  # created at or after
+    until: datetime | None = None  # created before
+    video_id: int | None = None  # one video, and the retries of it
+    batch_id: str = ""  # the videos of one request
+
+
+@dataclass(frozen=True)
+class VideoLine:
+    id: int
+    user_id: int
+    user_email: str
+    status: str
+    model: str
+    provider: str
+    duration: int
+    credits_used: int
+    progress: int
+    attempts: int
+    error_code: str
+    error_message: str
+    generation_id: str  # the provider's job id
+    rq_job_id: str
+    created_at: datetime
+    completed_at: datetime | None
+    refunded_at: datetime | None
+    retry_of_id: int | None
+    age_seconds: int  # since the request; up to the ending for finished ones
+    expected_seconds: int  # what the model's job may take before it times out
+    stuck: bool  # active and older than expected
+
+
+@dataclass(frozen=True)
+class VideoPage:
+    items: list[VideoLine]
+    total: int
+    page: int
+    per_page: int
+
+
+@dataclass(frozen=True)
+class Facets:
+    """The values the filters offer: those present in the table."""
+
+    statuses: list[str] = field(default_factory=list)
+    models: list[str] = field(default_factory=list)
+    providers: list[str] = field(default_factory=list)
+    error_codes: list[str] = field(default_factory=list)
+
+
+def expected_seconds(model: str) -> int:
+    """The longest a clip of `model` should take: its RQ job's timeout."""
+    try:
+        return catalog.get(model).timeout_seconds
+    except InvalidInput:  # switched off since
+        return rq_jobs.FALLBACK_TIMEOUT
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def line(video: Video, email: str, now: datetime) -> VideoLine:
+    assert video.id is not None
+    created = _aware(video.created_at) or now
+    ended = _aware(video.completed_at)
+    age = int(((ended or now) - created).total_seconds())
+    expected = expected_seconds(video.model)
+    active = video.status in ACTIVE_STATUSES
+    return VideoLine(
+        id=video.id,
+        user_id=video.user_id,
+        user_email=email,
+        status=video.status,
+        model=video.model,
+        provider=video.provider or "",
+        duration=video.duration,
+        credits_used=video.credits_used,
+        progress=video.progress,
+        attempts=video.attempts,
+        error_code=video.error_code or "",
+        error_message=video.error_message or "",
+        generation_id=video.provider_job_id or "",
+        rq_job_id=video.rq_job_id or "",
+        created_at=created,
+        completed_at=ended,
+        refunded_at=_aware(video.refunded_at),
+        retry_of_id=video.retry_of_id,
+        age_seconds=max(0, age),
+        expected_seconds=expected,
+        stuck=active and age > expected,
+    )
+
+
+def _where(query: Any, filters: VideoFilters) -> Any:
+    if filters.status.strip():
+        query = query.where(col(Video.status).in_(reads.parse_statuses(filters.status)))
+    for column, value in (
+        (Video.model, filters.model),
+        (Video.provider, filters.provider),
+        (Video.error_code, filters.error_code),
+    ):
+        if value.strip():
+            query = query.where(col(column) == value.strip())
+    if filters.user_id:
+        query = query.where(col(Video.user_id) == filters.user_id)
+    if filters.video_id:
+        query = query.where(
+            or_(col(Video.id) == filters.video_id, col(Video.retry_of_id) == filters.video_id)
+        )
+    if filters.batch_id.strip():
+        query = query.where(col(Video.batch_id) == filters.batch_id.strip())
+    if filters.since:
+        query = query.where(col(Video.created_at) >= filters.since)
+    if filters.until:
+        query = query.where(col(Video.created_at) < filters.until)
+    return query
+
+
+def search(
+    ctx: StaffContext,
+    filters: VideoFilters,
+    *,
+    sort: str = "created_at",
+    descending: bool = True,
+    page: int = 1,
+    per_page: int = 20,
+) -> VideoPage:
+    """One page of the videos matching `filters`, and how many match."""
+    permissions.require(ctx.actor, PERMISSION)
+    if sort not in SORTABLE:
+        raise InvalidInput(f"Cannot sort by {sort!r}; use one of {', '.join(SORTABLE)}.")
+    page, per_page = max(page, 1), min(max(per_page, 1), MAX_PER_PAGE)
+    column = col(getattr(Video, sort))
+    order = column.desc() if descending else column.asc()
+    # Only a nullable column needs NULLs placed (they last either way); on a NOT NULL column
+    # NULLS LAST would keep PostgreSQL from walking its index.
+    if sort in NULLABLE_SORTS:
+        order = order.nulls_last()
+    tie = col(Video.id).desc() if descending else col(Video.id).asc()
+    rows_query = _where(select(Video, col(User.email)).join(User), filters)
+    count_query = _where(select(func.count()).select_from(Video), filters)
+    now = utcnow()
+    with session_scope() as session:
+        total = int(session.execute(count_query).scalar_one())
+        rows = session.execute(
+            rows_query.order_by(order, tie)
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+        ).all()
+    return VideoPage([line(v, email, now) for v, email in rows], total, page, per_page)
+
+
+def lines(ctx: StaffContext, video_ids: list[int]) -> list[VideoLine]:
+    """These videos now, in the order asked (missing ones left out): a live view's re-read."""
+    permissions.require(ctx.actor, PERMISSION)
+    if not video_ids:
+        return []
+    now = utcnow()
+    with session_scope() as session:
+        rows = session.execute(
+            select(Video, col(User.email)).join(User).where(col(Video.id).in_(video_ids))
+        ).all()
+    found = {v.id: line(v, email, now) for v, email in rows}
+    return [found[i] for i in video_ids if i in found]
+
+
+def facets(ctx: StaffContext) -> Facets:
+    """The distinct models, providers and error codes in the table, for the filters."""
+    permissions.require(ctx.actor, PERMISSION)
+
+    def distinct(column: Any) -> list[str]:
+        found = session.execute(select(column).where(column.isnot(None)).distinct()).scalars()
+        return sorted(str(value) for value in found if value)
+
+    with session_scope() as session:
+        return Facets(
+            statuses=[s.value for s in VideoStatus],
+            models=distinct(col(Video.model)),
+            providers=distinct(col(Video.provider)),
+            error_codes=distinct(col(Video.error_code)),
+        )
