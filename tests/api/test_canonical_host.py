@@ -55,3 +55,14 @@ def test_host_names_compare_like_the_public_urls(header: str, name: str) -> None
     from v4a_portal.api.canonical_host import _hostname
 
     assert _hostname(header) == name
+
+
+def test_webhooks_are_answered_on_any_host(api_client: TestClient) -> None:
+    """Stripe posts to the address it was given and does not follow redirects: a bad
+    signature is refused right there (400), not sent elsewhere."""
+    response = api_client.post(
+        "/api/v1/webhooks/stripe",
+        content=b"{}",
+        headers={"Host": "127.0.0.1:8000", "Stripe-Signature": "t=1,v1=00"},
+    )
+    assert response.status_code == 400

@@ -26,8 +26,10 @@ def admin_headers(sqlite_db: str, oidc_provider: str, redis_conn: object) -> dic
 
 
 # The event stream of a clip stays open by design: not a request/response operation.
+# Checkout and portal call Stripe, which this in-process app has no stand-in for (their 503
+# "payments unavailable" is by design); tests/api/test_billing_api.py drives them against one.
 schema = schemathesis.openapi.from_asgi("/api/openapi.json", create_api()).exclude(
-    path_regex=r"/events$"
+    path_regex=r"(/events|/billing/checkout|/billing/portal)$"
 )
 
 

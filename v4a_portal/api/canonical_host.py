@@ -16,6 +16,9 @@ from v4a_portal.services import origins
 
 # Liveness probes reach a process by its own address; a redirect would read as "down".
 PROBE_PATHS = frozenset({"/api/health", "/ping", "/_health"})
+# Server-to-server calls (Stripe's events) carry their own signature and no cookie, and a
+# sender need not follow redirects: answered on any host name.
+WEBHOOK_PREFIX = "/api/v1/webhooks/"
 
 
 def _hostname(host_header: str) -> str:
@@ -30,7 +33,12 @@ class CanonicalHostMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket") or scope["path"] in PROBE_PATHS:
+        path = scope.get("path", "")
+        if (
+            scope["type"] not in ("http", "websocket")
+            or path in PROBE_PATHS
+            or path.startswith(WEBHOOK_PREFIX)
+        ):
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
