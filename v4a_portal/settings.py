@@ -112,6 +112,8 @@ class Settings(BaseSettings):
     video_deadline_minutes: int = Field(60, alias="V4A_VIDEO_DEADLINE_MINUTES", ge=1)
     maintenance_seconds: int = Field(60, alias="V4A_MAINTENANCE_SECONDS", ge=1)
     sse_ping_seconds: int = Field(15, alias="V4A_SSE_PING_SECONDS", ge=1)
+    # Ad-result figures (CTR, conversion rate) resting on fewer clips carry a warning.
+    analytics_min_clips: int = Field(10, alias="V4A_ANALYTICS_MIN_CLIPS", ge=1)
 
     @field_validator("admin_emails", mode="before")
     @classmethod

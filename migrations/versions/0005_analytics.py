@@ -62,11 +62,13 @@ def upgrade() -> None:
 
     with op.batch_alter_table('videos', schema=None) as batch_op:
         batch_op.create_index('ix_videos_created_at', ['created_at'], unique=False)
+        batch_op.create_index('ix_videos_file_path', ['file_path'], unique=False)
 
 
 
 def downgrade() -> None:
     with op.batch_alter_table('videos', schema=None) as batch_op:
+        batch_op.drop_index('ix_videos_file_path')
         batch_op.drop_index('ix_videos_created_at')
 
     with op.batch_alter_table('uploaded_images', schema=None) as batch_op:

@@ -15,6 +15,7 @@ MATRIX: dict[str, frozenset[Role]] = {
     "videos.refund": frozenset({Role.support, Role.admin}),
     "videos.retry": frozenset({Role.support, Role.admin}),
     "analytics.view": frozenset({Role.analyst, Role.admin}),
+    "analytics.import": frozenset({Role.analyst, Role.admin}),
     "audit.view": frozenset({Role.admin}),
     "users.set_role": frozenset({Role.admin}),
     "users.disable": frozenset({Role.admin}),
