@@ -59,7 +59,9 @@ def build() -> Lineage:
         uid = {k: int(u.id or 0) for k, u in users.items()}
 
         def photo(user: str, when: datetime) -> int:
-            row = UploadedImage(user_id=uid[user], file_path="k", storage_url="/m/k", created_at=when)
+            row = UploadedImage(
+                user_id=uid[user], file_path="k", storage_url="/m/k", created_at=when
+            )
             s.add(row)
             s.flush()
             return int(row.id or 0)
@@ -82,16 +84,34 @@ def build() -> Lineage:
             return int(row.id or 0)
 
         scripts: dict[str, int] = {}
-        playful = {"tone": "playful", "writer": "local", "audience": "parents", "target_duration": 8}
-        serious = {"tone": "serious", "writer": "openai", "audience": "gamers", "target_duration": 4}
+        playful = {
+            "tone": "playful",
+            "writer": "local",
+            "audience": "parents",
+            "target_duration": 8,
+        }
+        serious = {
+            "tone": "serious",
+            "writer": "openai",
+            "audience": "gamers",
+            "target_duration": 4,
+        }
         scripts["s1"] = script("u1", "p1", at(5, 10), **playful)
         scripts["s2"] = script("u1", "p1", at(5, 11), "s1", **playful)  # regenerated before clip
         scripts["s3"] = script("u2", "p2", at(6, 9), **serious)
         scripts["s4"] = script("u2", "p2", at(6, 9), **serious)  # never made a clip
         scripts["s_old"] = script("u1", "p_old", at(10, month=2), **playful)
 
-        def clip(name: str, script_name: str, model: str, status: str, seconds: int | None,
-                 credits: int, when: datetime, **extra: object) -> None:
+        def clip(
+            name: str,
+            script_name: str,
+            model: str,
+            status: str,
+            seconds: int | None,
+            credits: int,
+            when: datetime,
+            **extra: object,
+        ) -> None:
             user = "u1" if script_name in ("s1", "s2", "s_old") else "u2"
             row = Video(
                 user_id=uid[user],
@@ -115,8 +135,17 @@ def build() -> Lineage:
         clips: dict[str, int] = {}
         # March clips: 5 requested, 3 completed (60 s, 120 s, 180 s), 1 failed, 1 canceled.
         clip("v1", "s2", "draft", "completed", 60, 4, at(5, 12))
-        clip("v2", "s2", "draft", "failed", None, 4, at(5, 13), error_code="render_error",
-             refunded_at=at(5, 14))
+        clip(
+            "v2",
+            "s2",
+            "draft",
+            "failed",
+            None,
+            4,
+            at(5, 13),
+            error_code="render_error",
+            refunded_at=at(5, 14),
+        )
         clip("v3", "s3", "veo-3.1-fast", "completed", 120, 40, at(7))
         clip("v4", "s3", "veo-3.1-fast", "completed", 180, 40, at(8))
         clip("v5", "s3", "veo-3.1-fast", "canceled", None, 40, at(8, 12), refunded_at=at(8, 13))

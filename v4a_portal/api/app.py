@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
 from v4a_portal.api import auth, errors, events, health, images, me, media, scripts, staff, videos
+from v4a_portal.api.analytics import router as analytics_router
 from v4a_portal.settings import get_settings
 
 
@@ -37,4 +38,5 @@ def create_api() -> FastAPI:
     api.include_router(scripts.router)
     api.include_router(videos.router)
     api.include_router(events.router)
+    api.include_router(analytics_router)
     return api
