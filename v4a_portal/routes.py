@@ -10,6 +10,11 @@ ACCOUNT = "/account"
 STUDIO = "/studio"
 LIBRARY = "/library"
 CONSOLE_USERS = "/console/users"
+ANALYTICS = "/console/analytics"
+ANALYTICS_LINEAGE = "/console/analytics/lineage"
+ANALYTICS_SCRIPTS = "/console/analytics/scripts"
+ANALYTICS_FUNNEL = "/console/analytics/funnel"
+ANALYTICS_PROVIDERS = "/console/analytics/providers"
 
 # FastAPI routes mounted next to the UI (v4a_portal/api/auth.py).
 GOOGLE_LOGIN = "/api/v1/auth/google/login"
