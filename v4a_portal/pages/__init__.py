@@ -1,6 +1,29 @@
 """One page per module; importing this package registers them all with the app."""
 
-from v4a_portal.pages import account, console_users, index, library, signin, studio
-from v4a_portal.pages.analytics_overview import analytics_overview
+from v4a_portal.pages import (
+    account,
+    analytics_funnel,
+    analytics_lineage,
+    analytics_overview,
+    analytics_providers,
+    analytics_scripts,
+    console_users,
+    index,
+    library,
+    signin,
+    studio,
+)
 
-__all__ = ["account", "analytics_overview", "console_users", "index", "library", "signin", "studio"]
+__all__ = [
+    "account",
+    "analytics_funnel",
+    "analytics_lineage",
+    "analytics_overview",
+    "analytics_providers",
+    "analytics_scripts",
+    "console_users",
+    "index",
+    "library",
+    "signin",
+    "studio",
+]

@@ -19,9 +19,7 @@ def _figure(figure: Figure) -> rx.Component:
             rx.text(figure.value, size="5", weight="bold"),
             rx.cond(
                 figure.change != "",
-                rx.text(
-                    figure.change, " vs previous", size="1", color=rx.color(figure.tone, 11)
-                ),
+                rx.text(figure.change, " vs previous", size="1", color=rx.color(figure.tone, 11)),
                 rx.text("no previous figure", size="1", color_scheme="gray"),
             ),
             spacing="1",
