@@ -21,6 +21,7 @@ from redis.exceptions import RedisError
 from rq import Queue
 
 from v4a_portal.services import script_sweep, video_sweep
+from v4a_portal.services.analytics import snapshots
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +33,14 @@ def sweep() -> dict[str, Any]:
     """The RQ job."""
     report = video_sweep.sweep()
     scripts_refunded = script_sweep.sweep()
+    # Last: the slow part, and nothing waits on it.
+    analytics_refreshed = snapshots.refresh_due()
     return {
         "checked": report.checked,
         "requeued": report.requeued,
         "timed_out": report.timed_out,
         "scripts_refunded": scripts_refunded,
+        "analytics_snapshots": analytics_refreshed,
     }
 
 

@@ -277,3 +277,19 @@ Index("ix_videos_file_path", Video.__table__.c.file_path)  # type: ignore[attr-d
 Index("ix_generated_scripts_created_at", GeneratedScript.__table__.c.created_at)  # type: ignore[attr-defined]
 Index("ix_uploaded_images_created_at", UploadedImage.__table__.c.created_at)  # type: ignore[attr-defined]
 Index("ix_credit_ledger_created_at", CreditLedger.__table__.c.created_at)  # type: ignore[attr-defined]
+
+
+class AnalyticsSnapshot(SQLModel, table=True):
+    """A report precomputed by the maintenance job for a standard window (no filters):
+    exact as of `computed_at`, served instead of the live queries while fresh."""
+
+    __tablename__ = "analytics_snapshots"
+    __table_args__ = (Index("ix_analytics_snapshots_report_query", "report", "query", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    report: str = Field(max_length=20)
+    # The report's canonical query string (filters and options), e.g. "window=90d&by=tone".
+    query: str = Field(max_length=500)
+    computed_at: datetime = Field(default_factory=utcnow)
+    seconds: float = Field(default=0.0)
+    payload: str = Field(sa_column=Column(Text, nullable=False))

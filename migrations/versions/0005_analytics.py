@@ -18,7 +18,19 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     # Downloads and ad results feed script effectiveness; the created_at indexes let every
-    # analytics query read only its time window.
+    # analytics query read only its time window; snapshots hold precomputed reports.
+    op.create_table('analytics_snapshots',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('report', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('query', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('computed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('seconds', sa.Float(), nullable=False),
+    sa.Column('payload', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('analytics_snapshots', schema=None) as batch_op:
+        batch_op.create_index('ix_analytics_snapshots_report_query', ['report', 'query'], unique=True)
+
     op.create_table('ad_results',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('video_id', sa.Integer(), nullable=False),
@@ -90,3 +102,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_ad_results_day'))
 
     op.drop_table('ad_results')
+    with op.batch_alter_table('analytics_snapshots', schema=None) as batch_op:
+        batch_op.drop_index('ix_analytics_snapshots_report_query')
+
+    op.drop_table('analytics_snapshots')

@@ -130,17 +130,7 @@ def heading(title: str, blurb: str, state: type[AnalyticsPage], current: str) ->
         rx.text("Console · Analytics", size="2", color_scheme="indigo", weight="medium"),
         rx.flex(
             rx.heading(title, size="7"),
-            rx.cond(
-                state.generated_at != "",
-                rx.text(
-                    "Live figures as of ",
-                    state.generated_at,
-                    " UTC",
-                    size="1",
-                    color_scheme="gray",
-                    id="analytics-freshness",
-                ),
-            ),
+            rx.text(state.freshness, size="1", color_scheme="gray", id="analytics-freshness"),
             justify="between",
             align="baseline",
             wrap="wrap",

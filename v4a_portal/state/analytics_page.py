@@ -21,6 +21,7 @@ from v4a_portal.services.analytics import options
 from v4a_portal.services.analytics.export import to_csv
 from v4a_portal.services.analytics.filters import PRESETS, Filters
 from v4a_portal.services.errors import InvalidInput
+from v4a_portal.settings import get_settings
 from v4a_portal.state import service_call
 from v4a_portal.state.analytics_tables import TableView, view
 
@@ -56,7 +57,8 @@ class AnalyticsPage(rx.State, mixin=True):
     loading: bool = True
     empty: bool = False
     error: str = ""
-    generated_at: str = ""
+    # When the figures were computed, and whether live or by the last refresh.
+    freshness: str = ""
     tables: dict[str, TableView] = {}  # noqa: RUF012
     _rows: dict[str, list[dict[str, Any]]] = {}  # noqa: RUF012
 
@@ -193,7 +195,7 @@ class AnalyticsPage(rx.State, mixin=True):
         self.error = problem
         if result is not None:
             report, self.choices = result
-            self.generated_at = str(report.get("generated_at", ""))[:16].replace("T", " ")
+            self.freshness = _freshness(report)
             self._show(report)
         return None
 
@@ -201,3 +203,11 @@ class AnalyticsPage(rx.State, mixin=True):
         with session_scope() as session:
             choices = options.choices(session, f)
         return self._fetch(user, f), choices
+
+
+def _freshness(report: dict[str, Any]) -> str:
+    at = str(report.get("computed_at") or "")[:16].replace("T", " ")
+    if report.get("source") == "snapshot":
+        every = get_settings().analytics_refresh_minutes
+        return f"Precomputed at {at} UTC · refreshed every {every} min"
+    return f"Live figures as of {at} UTC"
