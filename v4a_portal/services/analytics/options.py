@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from v4a_portal.services.analytics import sql
@@ -24,7 +24,8 @@ def choices(session: Session, f: Filters) -> dict[str, list[str]]:
     ):
         column = table.c[name]
         stmt = (
-            select(distinct(column))
+            select(column)
+            .distinct()
             .where(sql.in_window(table.c.created_at, f), column.is_not(None))
             .order_by(column)
             .limit(LIMIT)

@@ -1,5 +1,9 @@
 """Overview: the headline figures of a window against the window before it, and the
-daily series."""
+daily series.
+
+Each table is read once: counts per day (and status) over both windows, summed into the two
+periods here. Distinct customers, percentiles and credits need their own passes.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ _GRANT_KINDS = (
 )
 _SPEND_KINDS = (LedgerKind.script, LedgerKind.video)
 _ENDED = ("completed", "failed", "canceled")
+DAILY = ("uploads", "scripts", "clips_requested", "clips_completed", "clips_failed")
 
 FIGURES = (
     "uploads",
@@ -41,29 +46,47 @@ FIGURES = (
     "credits_sold",
 )
 
+Values = dict[str, float | None]
+
 
 def report(session: Session, f: Filters) -> dict[str, Any]:
-    current: dict[str, float | None] = dict.fromkeys(FIGURES, 0)
-    previous: dict[str, float | None] = dict.fromkeys(FIGURES, 0)
-    by_period = {"current": current, "previous": previous}
-    for name, stmt in _counts(session, f).items():
-        for label, value in session.execute(stmt):
-            by_period[label][name] = int(value or 0)
-    for label, status, count in session.execute(_clip_statuses(f)):
-        values = by_period[label]
-        values["clips_requested"] = int(values["clips_requested"] or 0) + int(count)
+    by_period: dict[str, Values] = {
+        "current": dict.fromkeys(FIGURES, 0),
+        "previous": dict.fromkeys(FIGURES, 0),
+    }
+    days: dict[str, dict[str, int]] = {}
+    start = f.start.isoformat()
+
+    def add(day_value: Any, name: str, count: int) -> None:
+        day = _iso(day_value)
+        values = by_period["current" if day >= start else "previous"]
+        values[name] = int(values[name] or 0) + count
+        bucket = days.setdefault(day, dict.fromkeys(DAILY, 0))
+        if name in bucket:
+            bucket[name] += count
+
+    for day_value, count in session.execute(_per_day(session, photos, sql.photo_conditions(f), f)):
+        add(day_value, "uploads", int(count))
+    for day_value, count in session.execute(
+        _per_day(session, scripts, sql.script_conditions(f), f)
+    ):
+        add(day_value, "scripts", int(count))
+    for day_value, status, count in session.execute(_clips_per_day(session, f)):
+        add(day_value, "clips_requested", int(count))
         if status in _ENDED:
-            values[f"clips_{status}"] = int(count)
+            add(day_value, f"clips_{status}", int(count))
+    for label, count in session.execute(_active(f)):
+        by_period[label]["active_customers"] = int(count)
     _credits(session, f, by_period)
     for values in by_period.values():
         ended = sum(int(values[f"clips_{status}"] or 0) for status in _ENDED)
         values["completion_rate"] = sql.ratio(values["clips_completed"], ended)
         values["p50_seconds_to_clip"] = values["p90_seconds_to_clip"] = None
-    for (label,), (p50, p90) in sql.percentiles(
-        session, _clip_seconds(session, f), ["period"]
-    ).items():
+    seconds = _clip_seconds(session, f)
+    for (label,), (p50, p90) in sql.percentiles(session, seconds, ["period"]).items():
         by_period[label]["p50_seconds_to_clip"] = p50
         by_period[label]["p90_seconds_to_clip"] = p90
+    current, previous = by_period["current"], by_period["previous"]
     figures = [
         {
             "figure": name,
@@ -73,13 +96,17 @@ def report(session: Session, f: Filters) -> dict[str, Any]:
         }
         for name in FIGURES
     ]
+    window = (f.start + timedelta(days=n) for n in range(f.days))
+    daily = [
+        {"day": d.isoformat(), **days.get(d.isoformat(), dict.fromkeys(DAILY, 0))} for d in window
+    ]
     return {
         "filters": f.to_query(),
         "start": f.start.isoformat(),
         "end": f.end.isoformat(),
         "generated_at": utcnow().isoformat(),
         "figures": figures,
-        "daily": _daily(session, f),
+        "daily": daily,
         "table": figures,
     }
 
@@ -91,18 +118,22 @@ def _change(now: float | None, before: float | None) -> float | None:
     return (float(now) - float(before)) / float(before)
 
 
-def _counts(session: Session, f: Filters) -> dict[str, Any]:
-    uploads = (
-        select(sql.period(photos.c.created_at, f).label("p"), func.count())
-        .where(sql.in_both_windows(photos.c.created_at, f), *sql.photo_conditions(f))
-        .group_by("p")
+def _per_day(session: Session, table: Any, conditions: list[Any], f: Filters) -> Any:
+    day = sql.day(session, table.c.created_at).label("d")
+    return (
+        select(day, func.count())
+        .where(sql.in_both_windows(table.c.created_at, f), *conditions)
+        .group_by(day)
     )
-    written = (
-        select(sql.period(scripts.c.created_at, f).label("p"), func.count())
-        .where(sql.in_both_windows(scripts.c.created_at, f), *sql.script_conditions(f))
-        .group_by("p")
+
+
+def _clips_per_day(session: Session, f: Filters) -> Any:
+    day = sql.day(session, videos.c.created_at).label("d")
+    return (
+        select(day, videos.c.status, func.count())
+        .where(sql.in_both_windows(videos.c.created_at, f), *sql.clip_conditions(f))
+        .group_by(day, videos.c.status)
     )
-    return {"uploads": uploads, "scripts": written, "active_customers": _active(f)}
 
 
 def _active(f: Filters) -> Any:
@@ -124,14 +155,6 @@ def _active(f: Filters) -> Any:
     ).group_by("p")
 
 
-def _clip_statuses(f: Filters) -> Any:
-    return (
-        select(sql.period(videos.c.created_at, f).label("p"), videos.c.status, func.count())
-        .where(sql.in_both_windows(videos.c.created_at, f), *sql.clip_conditions(f))
-        .group_by("p", videos.c.status)
-    )
-
-
 def _clip_seconds(session: Session, f: Filters) -> Any:
     return (
         select(
@@ -148,7 +171,7 @@ def _clip_seconds(session: Session, f: Filters) -> Any:
     )
 
 
-def _credits(session: Session, f: Filters, by_period: dict[str, dict[str, float | None]]) -> None:
+def _credits(session: Session, f: Filters, by_period: dict[str, Values]) -> None:
     stmt = (
         select(
             sql.period(ledger.c.created_at, f).label("p"),
@@ -174,52 +197,6 @@ def _credits(session: Session, f: Filters, by_period: dict[str, dict[str, float 
 def _ledger_conditions(f: Filters) -> list[Any]:
     sub = sql.subscriber_condition(ledger.c.user_id, f)
     return [] if sub is None else [sub]
-
-
-def _daily(session: Session, f: Filters) -> list[dict[str, Any]]:
-    """Per day of the window: uploads, scripts, clips requested, completed and failed."""
-    series: dict[str, dict[str, int]] = {}
-
-    def add(stmt: Any, *names: str) -> None:
-        for row in session.execute(stmt):
-            bucket = series.setdefault(_iso(row[0]), {})
-            for name, value in zip(names, row[1:], strict=True):
-                bucket[name] = int(value or 0)
-
-    pday = sql.day(session, photos.c.created_at).label("d")
-    add(
-        select(pday, func.count())
-        .where(sql.in_window(photos.c.created_at, f), *sql.photo_conditions(f))
-        .group_by(pday),
-        "uploads",
-    )
-    sday = sql.day(session, scripts.c.created_at).label("d")
-    add(
-        select(sday, func.count())
-        .where(sql.in_window(scripts.c.created_at, f), *sql.script_conditions(f))
-        .group_by(sday),
-        "scripts",
-    )
-    vday = sql.day(session, videos.c.created_at).label("d")
-    add(
-        select(
-            vday,
-            func.count(),
-            sql.count_if(videos.c.status == VideoStatus.completed.value),
-            sql.count_if(videos.c.status == VideoStatus.failed.value),
-        )
-        .where(sql.in_window(videos.c.created_at, f), *sql.clip_conditions(f))
-        .group_by(vday),
-        "clips_requested",
-        "clips_completed",
-        "clips_failed",
-    )
-    names = ("uploads", "scripts", "clips_requested", "clips_completed", "clips_failed")
-    days = (f.start + timedelta(days=n) for n in range(f.days))
-    return [
-        {"day": d.isoformat(), **{n: series.get(d.isoformat(), {}).get(n, 0) for n in names}}
-        for d in days
-    ]
 
 
 def _iso(value: Any) -> str:
