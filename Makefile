@@ -46,6 +46,7 @@ bench: setup
 	$(BIN)/python bench/draft_render.py
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/progress_latency.py
+	$(BIN)/python bench/analytics.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .web
