@@ -16,11 +16,14 @@ UPLOAD_ID = "ad-results-file"
 def _grouping() -> rx.Component:
     return rx.hstack(
         rx.text("Group by", size="2", color_scheme="gray"),
-        rx.segmented_control.root(
-            *[rx.segmented_control.item(label, value=v) for v, label in GROUP_LABELS.items()],
+        rx.select.root(
+            rx.select.trigger(aria_label="Group by", min_width="150px"),
+            rx.select.content(
+                *[rx.select.item(label, value=v) for v, label in GROUP_LABELS.items()]
+            ),
             value=State.by,
             on_change=State.group_by,
-            size="1",
+            size="2",
         ),
         align="center",
         spacing="2",

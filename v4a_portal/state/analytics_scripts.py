@@ -96,8 +96,8 @@ class AnalyticsScriptsState(AnalyticsPage, AuthState):
         self._set_rows("scripts", report["scripts"], SCRIPT_COLUMNS)
 
     @rx.event
-    async def group_by(self, value: str | list[str]):  # type: ignore[no-untyped-def]
-        if not isinstance(value, str) or value not in effectiveness.GROUPINGS:
+    async def group_by(self, value: str):  # type: ignore[no-untyped-def]
+        if value not in effectiveness.GROUPINGS:
             return
         self.by = value
         self.loading = True

@@ -24,17 +24,18 @@ def _frame(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
 def _layout(fig: go.Figure, *, empty: bool, percent_axis: bool = False, **extra: Any) -> go.Figure:
     fig.update_layout(
         height=HEIGHT,
-        margin={"l": 48, "r": 16, "t": 24, "b": 40},
+        margin={"l": 48, "r": 16, "t": 36, "b": 40},
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
         font={"family": "Inter, system-ui, sans-serif", "size": 12},
-        legend={"orientation": "h", "y": -0.18},
+        # Above the plot: below it, the legend collides with long slanted axis labels.
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
         colorway=PALETTE,
         autosize=True,
         **extra,
     )
     if percent_axis:
-        fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+        fig.update_yaxes(tickformat=".1~%", rangemode="tozero")
     if empty:
         fig.add_annotation(
             text="No data in this window",

@@ -67,6 +67,16 @@ def change(value: float | None) -> str:
 def title(name: str) -> str:
     """A column name as a heading: p50_seconds_to_clip → P50 seconds to clip."""
     words = name.replace("_", " ")
-    return {"ctr": "CTR", "p50 seconds": "Latency p50", "p90 seconds": "Latency p90"}.get(
-        words, words[:1].upper() + words[1:]
-    )
+    return _TITLES.get(name, words[:1].upper() + words[1:])
+
+
+_TITLES = {
+    "ctr": "CTR",
+    "p50_seconds": "Latency p50",
+    "p90_seconds": "Latency p90",
+    "p50_seconds_to_first_clip": "Median time to first clip",
+    "ad_clips": "Clips with results",
+    "script_id": "Script",
+    "regeneration_of": "Regenerates",
+    "credits_per_finished_second": "Credits per finished second",
+}
