@@ -7,7 +7,6 @@ services only) and `_show` (puts the report into the page's vars).
 
 from __future__ import annotations
 
-import contextlib
 import json
 from typing import Any
 from urllib.parse import urlencode
@@ -59,16 +58,10 @@ class AnalyticsPage(rx.State, mixin=True):
     error: str = ""
     # When the figures were computed, and whether live or by the last refresh.
     freshness: str = ""
+    # `?...` that gives these filters to the other pages' tabs (empty for the defaults).
+    filter_query: str = ""
     tables: dict[str, TableView] = {}  # noqa: RUF012
     _rows: dict[str, list[dict[str, Any]]] = {}  # noqa: RUF012
-
-    @rx.var
-    def filter_query(self) -> str:
-        """`?...` that gives this page's filters to another page, or empty."""
-        query = {k: v for k, v in self._query().items() if k in FILTERS}
-        with contextlib.suppress(InvalidInput):  # shown as typed until it makes sense
-            query = Filters.from_query(query).to_query()
-        return f"?{urlencode(query)}" if query else ""
 
     @rx.event
     async def load(self) -> EventSpec | None:
@@ -190,6 +183,8 @@ class AnalyticsPage(rx.State, mixin=True):
             return None
         if self.window in PRESETS or not self.window:
             self.start, self.end = f.start.isoformat(), f.end.isoformat()
+        query = f.to_query()
+        self.filter_query = f"?{urlencode(query)}" if query else ""
         result, problem = await service_call.call(self._load_all, user, f)
         self.loading = False
         self.error = problem
