@@ -240,7 +240,12 @@ def _download(card: Var[ClipCard]) -> rx.Component:
         rx.el.a(
             rx.icon("download", size=13),
             "Download",
-            href=card.video_url,
+            # The media route counts `?download=1` as a kept clip (analytics).
+            href=rx.cond(
+                card.video_url.startswith("/media/"),
+                card.video_url + "?download=1",
+                card.video_url,
+            ),
             download=card.download_name,
             reload_document=True,  # a file, not a page of the app
         ),

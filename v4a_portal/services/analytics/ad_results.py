@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from v4a_portal.models import User, utcnow
 from v4a_portal.services import permissions
-from v4a_portal.services.analytics import sql
+from v4a_portal.services.analytics import snapshots, sql
 from v4a_portal.services.analytics.sql import ad_results, videos
 from v4a_portal.services.errors import InvalidInput
 
@@ -163,6 +163,8 @@ def _store(
         changed.append({**row, "imported_by": actor.id, "imported_at": utcnow()})
     if not changed:
         return
+    # The stored Scripts reports no longer hold these figures; the next request is live.
+    snapshots.forget(session, "scripts")
     insert = pg_insert if sql.dialect(session) == "postgresql" else sqlite_insert
     stmt = insert(ad_results)
     # A concurrent import of the same (clip, day) updates instead of failing the file.

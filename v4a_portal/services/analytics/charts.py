@@ -37,6 +37,8 @@ def _layout(fig: go.Figure, *, empty: bool, percent_axis: bool = False, **extra:
     if percent_axis:
         fig.update_yaxes(tickformat=".1~%", rangemode="tozero")
     if empty:
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
         fig.add_annotation(
             text="No data in this window",
             showarrow=False,

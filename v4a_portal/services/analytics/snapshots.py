@@ -131,3 +131,8 @@ def _store(name: str, query: str, payload: dict[str, Any], seconds: float) -> No
                 set_={k: stmt.excluded[k] for k in ("computed_at", "seconds", "payload")},
             )
         )
+
+
+def forget(session: Session, report: str) -> None:
+    """Drop the stored `report`s (their figures changed): served live until the next refresh."""
+    session.execute(snapshots.delete().where(snapshots.c.report == report))
