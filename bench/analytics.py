@@ -120,7 +120,7 @@ def main() -> int:
         print(f"seed-demo --scale {args.scale}: {seeded:.1f} s; database size {db_size}")
         with session_scope() as session:
             analyst = session.execute(
-                select(User).where(User.role == Role.analyst.value)
+                select(User).where(User.role == Role.analyst.value)  # type: ignore[arg-type]
             ).scalar_one()
             headers = {"Authorization": f"Bearer {tokens.access_token(analyst)[0]}"}
         start = time.perf_counter()

@@ -35,7 +35,7 @@ class AnalyticsFunnelState(AnalyticsPage, AuthState):
         with session_scope() as session:
             return reports.run(session, user, "funnel", f)
 
-    def _show(self, report: dict[str, Any]) -> None:
+    def _present(self, report: dict[str, Any]) -> None:
         self.funnel_chart = charts.funnel_steps(report["totals"], STEP_LABELS)
         self.cohort_chart = charts.cohorts(report["cohorts"])
         self.empty = not report["cohorts"]

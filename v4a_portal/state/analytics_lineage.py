@@ -85,7 +85,7 @@ class AnalyticsLineageState(AnalyticsPage, AuthState):
                 report["tree_error"] = error.message
         return report
 
-    def _show(self, report: dict[str, Any]) -> None:
+    def _present(self, report: dict[str, Any]) -> None:
         self.sankey = charts.sankey(report["links"])
         self.photos = int(report["photos"])
         self.empty = not report["links"]

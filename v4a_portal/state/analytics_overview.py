@@ -71,7 +71,7 @@ class AnalyticsOverviewState(AnalyticsPage, AuthState):
         with session_scope() as session:
             return reports.run(session, user, "overview", f)
 
-    def _show(self, report: dict[str, Any]) -> None:
+    def _present(self, report: dict[str, Any]) -> None:
         self.figures = [_figure(r) for r in report["figures"]]
         self.daily_chart = charts.daily(report["daily"])
         self.empty = not any(

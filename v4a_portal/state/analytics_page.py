@@ -2,7 +2,7 @@
 URL), the permission check on every event, loading and empty states, and the tables.
 
 A page state mixes this in with AuthState and implements `_fetch` (runs in a thread:
-services only) and `_show` (puts the report into the page's vars).
+services only) and `_present` (puts the report into the page's vars).
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ class AnalyticsPage(rx.State, mixin=True):
     def _fetch(self, user: User, f: Filters) -> dict[str, Any]:
         raise NotImplementedError
 
-    def _show(self, report: dict[str, Any]) -> None:
+    def _present(self, report: dict[str, Any]) -> None:
         raise NotImplementedError
 
     def _extra_query(self) -> dict[str, str]:
@@ -191,7 +191,7 @@ class AnalyticsPage(rx.State, mixin=True):
         if result is not None:
             report, self.choices = result
             self.freshness = _freshness(report)
-            self._show(report)
+            self._present(report)
         return None
 
     def _load_all(self, user: User, f: Filters) -> tuple[dict[str, Any], dict[str, list[str]]]:

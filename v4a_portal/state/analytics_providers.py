@@ -30,7 +30,7 @@ class AnalyticsProvidersState(AnalyticsPage, AuthState):
         with session_scope() as session:
             return reports.run(session, user, "providers", f)
 
-    def _show(self, report: dict[str, Any]) -> None:
+    def _present(self, report: dict[str, Any]) -> None:
         rows = report["providers"]
         self.success_chart = charts.success(rows)
         self.latency_chart = charts.latency(rows)

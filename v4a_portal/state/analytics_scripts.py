@@ -74,7 +74,7 @@ class AnalyticsScriptsState(AnalyticsPage, AuthState):
         report["can_import"] = permissions.can(user, "analytics.import")
         return report
 
-    def _show(self, report: dict[str, Any]) -> None:
+    def _present(self, report: dict[str, Any]) -> None:
         by, groups = report["by"], report["groups"]
         self.can_import = bool(report["can_import"])
         self.min_clips = int(report["min_clips"])

@@ -148,14 +148,13 @@ def _store(
                 ad_results.c.video_id, ad_results.c.day, *[ad_results.c[n] for n in names]
             ).where(ad_results.c.video_id.in_(part))
         )
-        for video_id, day, *figures in rows:
-            before[(video_id, _as_date(day))] = tuple(int(x) for x in figures)
+        for video_id, day, *stored in rows:
+            before[(video_id, _as_date(day))] = tuple(int(x) for x in stored)
     changed = []
     for key, (_number, row) in good.items():
-        figures = tuple(int(row[n]) for n in names)
         if key not in before:
             report.inserted += 1
-        elif before[key] == figures:
+        elif before[key] == tuple(int(row[n]) for n in names):
             report.unchanged += 1
             continue
         else:

@@ -52,14 +52,16 @@ def report(session: Session, f: Filters) -> dict[str, Any]:
         .group_by(cohort)
         .order_by(cohort)
     )
-    cohorts = []
+    cohorts: list[dict[str, Any]] = []
+    counts: list[dict[str, int]] = []
     for row in session.execute(stmt):
         week = row[0]
+        steps = {step: int(v) for step, v in zip(STEPS, row[1:], strict=True)}
+        counts.append(steps)
         cohorts.append(
-            {"cohort_week": week.isoformat() if hasattr(week, "isoformat") else str(week)}
-            | {step: int(v) for step, v in zip(STEPS, row[1:], strict=True)}
+            {"cohort_week": week.isoformat() if hasattr(week, "isoformat") else str(week)} | steps
         )
-    totals = {step: sum(c[step] for c in cohorts) for step in STEPS}
+    totals = {step: sum(c[step] for c in counts) for step in STEPS}
     return {
         "filters": f.to_query(),
         "generated_at": utcnow().isoformat(),

@@ -203,7 +203,7 @@ def tree(
                 "photo_id": p.id,
                 "filename": p.original_filename or "",
                 "uploaded_at": p.created_at.isoformat(),
-                "scripts": roots.get(p.id, []),
+                "scripts": roots.get(p.id or 0, []),
             }
             for p in photo_rows
         ],
