@@ -149,3 +149,24 @@ def test_support_and_customers_are_sent_away(page: Page, portal: Portal, who: st
     expect(page.locator("svg.main-svg")).to_have_count(0)
     page.wait_for_timeout(500)
     assert not any("clips_requested" in frame or "Sankey" in frame for frame in received)
+
+
+def test_lineage_drills_down_to_a_customer(page: Page, history: Portal) -> None:
+    ((email, photos),) = history.query(
+        "SELECT u.email, COUNT(*) FROM users u JOIN uploaded_images p ON p.user_id = u.id "
+        "GROUP BY u.email ORDER BY COUNT(*) DESC LIMIT 1"
+    )
+    sign_in(page, history, ANALYST, path="/console/analytics/lineage")
+    page.get_by_role("textbox", name="Customer or photo").fill(email)
+    page.get_by_role("button", name="Show").click()
+    expect(
+        page.get_by_text(re.compile(rf"{re.escape(email)}: \d+ of {photos} photos"))
+    ).to_be_visible()
+    tree = page.locator("#lineage-tree .tree-row")
+    expect(tree.first).to_contain_text("Photo #")
+    assert tree.filter(has_text="Clip #").count() > 0
+    expect(page).to_have_url(re.compile(r"drill="))
+    shot(page, "analytics-lineage-tree")
+    page.get_by_role("textbox", name="Customer or photo").fill("nobody@nowhere.example")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_text("No such customer.")).to_be_visible()
