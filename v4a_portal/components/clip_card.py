@@ -240,9 +240,11 @@ def _download(card: Var[ClipCard]) -> rx.Component:
         rx.el.a(
             rx.icon("download", size=13),
             "Download",
-            # The media route counts `?download=1` as a kept clip (analytics).
+            # The media route (local storage) counts `?download=1` as a kept clip; a signed
+            # bucket URL must stay as signed.
             href=rx.cond(
-                card.video_url.startswith("/media/"),
+                card.video_url.contains("/media/videos/")
+                & ~card.video_url.contains("X-Goog-Signature"),
                 card.video_url + "?download=1",
                 card.video_url,
             ),
