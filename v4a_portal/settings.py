@@ -114,7 +114,7 @@ class Settings(BaseSettings):
     sse_ping_seconds: int = Field(15, alias="V4A_SSE_PING_SECONDS", ge=1)
     # Ad-result figures (CTR, conversion rate) resting on fewer clips carry a warning.
     analytics_min_clips: int = Field(10, alias="V4A_ANALYTICS_MIN_CLIPS", ge=1)
-    # The maintenance sweep recomputes the standard analytics windows this often.
+    # The standard analytics windows are recomputed this often (a job the sweep enqueues).
     analytics_refresh_minutes: int = Field(15, alias="V4A_ANALYTICS_REFRESH_MINUTES", ge=1)
 
     @field_validator("admin_emails", mode="before")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from rq import Queue
 from sqlalchemy import func, select, update
 
 from jobs import maintenance
@@ -41,9 +42,14 @@ def test_standard_windows_are_served_from_the_last_refresh(any_db: str, redis_co
         )
     f = Filters.from_query({"window": "30d"})
     assert _requested(f) == (4, "live")
-    # The maintenance sweep stores every standard report (nothing stored yet: all due).
-    assert maintenance.sweep()["analytics_snapshots"] == len(snapshots._plan())
-    assert maintenance.sweep()["analytics_snapshots"] == 0  # not due again yet
+    # The maintenance sweep enqueues one refresh (nothing stored yet: all due) ...
+    assert maintenance.sweep()["analytics_refresh_enqueued"] is True
+    assert maintenance.sweep()["analytics_refresh_enqueued"] is False  # once per interval
+    (job,) = Queue(maintenance.ANALYTICS_QUEUE, connection=redis_conn).jobs
+    assert job.func_name == "jobs.maintenance.refresh_analytics"
+    # ... which a worker runs: every standard report stored.
+    assert maintenance.refresh_analytics() == len(snapshots._plan())
+    assert not snapshots.due()
     with session_scope() as session:
         session.execute(update(Video).values(created_at=utcnow()))  # 6 clips now
     assert _requested(f) == (4, "snapshot")  # the figures of the refresh
@@ -56,7 +62,8 @@ def test_standard_windows_are_served_from_the_last_refresh(any_db: str, redis_co
         )
     assert _requested(f) == (6, "live")
     with settings_env(V4A_ANALYTICS_REFRESH_MINUTES="15"):
-        assert snapshots.refresh_due() == len(snapshots._plan())
+        assert snapshots.due()
+        assert maintenance.refresh_analytics() == len(snapshots._plan())
     assert _requested(f) == (6, "snapshot")
     with session_scope() as session:
         count = session.execute(select(func.count()).select_from(AnalyticsSnapshot)).scalar_one()

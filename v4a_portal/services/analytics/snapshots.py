@@ -76,16 +76,13 @@ def _max_age() -> timedelta:
     return timedelta(minutes=2 * get_settings().analytics_refresh_minutes)
 
 
-def refresh_due() -> int:
-    """Recompute every snapshot when the oldest is older than the refresh interval; returns
-    how many were stored (0 when none was due)."""
+def due() -> bool:
+    """True when a snapshot is missing or the oldest is older than the refresh interval."""
     interval = timedelta(minutes=get_settings().analytics_refresh_minutes)
     with session_scope() as session:
         oldest = session.execute(select(func.min(snapshots.c.computed_at))).scalar_one()
         count = session.execute(select(func.count()).select_from(snapshots)).scalar_one()
-    if oldest is not None and count >= len(_plan()) and _age(oldest) < interval:
-        return 0
-    return refresh()
+    return oldest is None or count < len(_plan()) or _age(oldest) >= interval
 
 
 def _plan() -> list[tuple[str, str, dict[str, Any]]]:
