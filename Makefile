@@ -50,6 +50,7 @@ bench: setup
 	$(BIN)/python bench/sse_fanout.py
 	$(BIN)/python bench/webhooks.py
 	$(BIN)/python bench/console.py
+	$(BIN)/python bench/analytics.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .web

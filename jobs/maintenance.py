@@ -21,12 +21,17 @@ from redis.exceptions import RedisError
 from rq import Queue
 
 from v4a_portal.services import queues
+from v4a_portal.services.analytics import snapshots
+from v4a_portal.services.redis_conn import get_redis
 from v4a_portal.services.scripts import sweep as script_sweep
 from v4a_portal.services.videos import sweep as video_sweep
+from v4a_portal.settings import get_settings
 
 log = logging.getLogger(__name__)
 
 TICK_KEY = "v4a:maintenance:tick"
+ANALYTICS_KEY = "v4a:analytics:refresh"
+ANALYTICS_QUEUE = "default"
 
 
 class SweepResult(TypedDict):
@@ -42,12 +47,42 @@ def sweep() -> SweepResult:
     """The RQ job."""
     report = video_sweep.sweep()
     scripts_refunded = script_sweep.sweep()
+    analytics = enqueue_analytics_refresh()
     return {
         "checked": report.checked,
         "requeued": report.requeued,
         "timed_out": report.timed_out,
         "scripts_refunded": scripts_refunded,
+        "analytics_refresh_enqueued": analytics,
     }
+
+
+def enqueue_analytics_refresh() -> bool:
+    """When the precomputed analytics are due, enqueue their refresh (once per interval).
+
+    A job of its own on the `default` queue, served after clips: at a million clips it takes
+    a minute or more, which must not hold up the next sweep.
+    """
+    if not snapshots.due():
+        return False
+    conn = get_redis()
+    interval = get_settings().analytics_refresh_minutes * 60
+    if not conn.set(ANALYTICS_KEY, str(time.time()), nx=True, ex=interval):
+        return False
+    Queue(ANALYTICS_QUEUE, connection=conn).enqueue_call(
+        "jobs.maintenance.refresh_analytics",
+        job_id=f"analytics-{int(time.time())}",
+        timeout=max(1800, interval),
+        result_ttl=600,
+        failure_ttl=86400,
+        description="analytics snapshots of the standard windows",
+    )
+    return True
+
+
+def refresh_analytics() -> int:
+    """The RQ job: recompute the standard analytics reports."""
+    return snapshots.refresh()
 
 
 def tick(conn: Redis, interval: int) -> bool:

@@ -86,9 +86,14 @@ def _thumbnails(_: argparse.Namespace) -> int:
     return 0
 
 
-def _seed(_: argparse.Namespace) -> int:
+def _seed(args: argparse.Namespace) -> int:
     created = demo.seed()
     print(f"demo data: {created} users created" if created else "demo data already present")
+    if args.scale:
+        from v4a_portal.services import demo_scale
+
+        customers = demo_scale.seed(args.scale)
+        print(f"analytics data: {args.scale} clips of {customers} new customers")
     return 0
 
 
@@ -130,9 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
         "thumbnails", help="make the missing thumbnails of older photos (rerunnable)"
     ).set_defaults(func=_thumbnails)
 
-    sub.add_parser("seed-demo", help="fill an empty database with demo data").set_defaults(
-        func=_seed
+    seed = sub.add_parser("seed-demo", help="fill an empty database with demo data")
+    seed.add_argument(
+        "--scale", type=int, default=0, metavar="N", help="also add N clips of customer history"
     )
+    seed.set_defaults(func=_seed)
     return parser
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar
 
@@ -341,3 +341,63 @@ class Subscription(SQLModel, table=True):
     event_created: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class VideoDownload(SQLModel, table=True):
+    """One row per download of a finished clip: a downloaded clip is one its owner kept."""
+
+    __tablename__ = "video_downloads"
+
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    )
+    video_id: int = Field(foreign_key="videos.id", ondelete="CASCADE", index=True)
+    # Who asked, when known (the media route serves files without a session).
+    user_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    source: str = Field(default="media", max_length=20)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class AdResult(SQLModel, table=True):
+    """What a clip did as an ad on an ad platform on one day, imported by analysts."""
+
+    __tablename__ = "ad_results"
+    # One row per (clip, day): a re-import replaces the figures instead of adding to them.
+    __table_args__ = (Index("ix_ad_results_video_day", "video_id", "day", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    video_id: int = Field(foreign_key="videos.id", ondelete="CASCADE")
+    day: date = Field(index=True)
+    impressions: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    clicks: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    conversions: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    # Cents: exact sums on every database.
+    spend_cents: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    imported_by: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    imported_at: datetime = Field(default_factory=utcnow)
+
+
+# The analytics queries scan a time window of each table (services/analytics).
+Index("ix_videos_created_at", Video.__table__.c.created_at)  # type: ignore[attr-defined]
+# A download through the media route finds its clip by the stored file's key.
+Index("ix_videos_file_path", Video.__table__.c.file_path)  # type: ignore[attr-defined]
+Index("ix_generated_scripts_created_at", GeneratedScript.__table__.c.created_at)  # type: ignore[attr-defined]
+Index("ix_uploaded_images_created_at", UploadedImage.__table__.c.created_at)  # type: ignore[attr-defined]
+Index("ix_credit_ledger_created_at", CreditLedger.__table__.c.created_at)  # type: ignore[attr-defined]
+
+
+class AnalyticsSnapshot(SQLModel, table=True):
+    """A report precomputed by the maintenance job for a standard window (no filters):
+    exact as of `computed_at`, served instead of the live queries while fresh."""
+
+    __tablename__ = "analytics_snapshots"
+    __table_args__ = (Index("ix_analytics_snapshots_report_query", "report", "query", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    report: str = Field(max_length=20)
+    # The report's canonical query string (filters and options), e.g. "window=90d&by=tone".
+    query: str = Field(max_length=500)
+    computed_at: datetime = Field(default_factory=utcnow)
+    seconds: float = Field(default=0.0)
+    payload: str = Field(sa_column=Column(Text, nullable=False))

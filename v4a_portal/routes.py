@@ -17,6 +17,11 @@ CONSOLE_CLIPS = "/console/clips"
 CONSOLE_QUEUES = "/console/queues"
 CONSOLE_AUDIT = "/console/audit"
 NOT_FOUND = "404"  # Reflex's slug for the page unknown URLs get
+ANALYTICS = "/console/analytics"
+ANALYTICS_LINEAGE = "/console/analytics/lineage"
+ANALYTICS_SCRIPTS = "/console/analytics/scripts"
+ANALYTICS_FUNNEL = "/console/analytics/funnel"
+ANALYTICS_PROVIDERS = "/console/analytics/providers"
 
 # FastAPI routes mounted next to the UI (v4a_portal/api/auth.py).
 GOOGLE_LOGIN = "/api/v1/auth/google/login"

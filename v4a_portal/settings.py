@@ -121,6 +121,10 @@ class Settings(BaseSettings):
     video_deadline_minutes: int = Field(60, alias="V4A_VIDEO_DEADLINE_MINUTES", ge=1)
     maintenance_seconds: int = Field(60, alias="V4A_MAINTENANCE_SECONDS", ge=1)
     sse_ping_seconds: int = Field(15, alias="V4A_SSE_PING_SECONDS", ge=1)
+    # Ad-result figures (CTR, conversion rate) resting on fewer clips carry a warning.
+    analytics_min_clips: int = Field(10, alias="V4A_ANALYTICS_MIN_CLIPS", ge=1)
+    # The standard analytics windows are recomputed this often (a job the sweep enqueues).
+    analytics_refresh_minutes: int = Field(15, alias="V4A_ANALYTICS_REFRESH_MINUTES", ge=1)
 
     # Billing (services/billing). No secret key: the portal talks to the local Stripe
     # stand-in (v4a_portal/stripe_standin) at `stripe_standin_url` and says "test mode".

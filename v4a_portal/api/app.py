@@ -21,6 +21,7 @@ from v4a_portal.api import (
     videos,
     webhooks,
 )
+from v4a_portal.api.analytics import router as analytics_router
 from v4a_portal.api.canonical_host import CanonicalHostMiddleware
 from v4a_portal.api.origin_check import OriginCheckMiddleware
 from v4a_portal.api.security_headers import SecurityHeadersMiddleware
@@ -64,4 +65,5 @@ def create_api() -> FastAPI:
     api.include_router(events.router)
     api.include_router(billing.router)
     api.include_router(webhooks.router)
+    api.include_router(analytics_router)
     return api

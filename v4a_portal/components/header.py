@@ -68,7 +68,7 @@ def navigation() -> rx.Component:
             ),
             spacing="1",
             align="center",
-            wrap="wrap",
+            wrap="wrap",  # staff have four links: on a phone they take two lines
         ),
         aria_label="Main",
     )

@@ -2,6 +2,11 @@
 
 from v4a_portal.pages import (
     account,
+    analytics_funnel,
+    analytics_lineage,
+    analytics_overview,
+    analytics_providers,
+    analytics_scripts,
     billing,
     console_audit,
     console_clips,
@@ -18,6 +23,11 @@ from v4a_portal.pages import (
 
 __all__ = [
     "account",
+    "analytics_funnel",
+    "analytics_lineage",
+    "analytics_overview",
+    "analytics_providers",
+    "analytics_scripts",
     "billing",
     "console_audit",
     "console_clips",

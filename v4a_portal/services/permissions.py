@@ -33,6 +33,7 @@ MATRIX: dict[str, frozenset[Role]] = {
     # Support reads the audit rows of its own actions and of the users it opens.
     "audit.view_own": _SUPPORT,
     "analytics.view": frozenset({Role.analyst, Role.admin}),
+    "analytics.import": frozenset({Role.analyst, Role.admin}),
 }
 
 

@@ -177,9 +177,7 @@ def search(
     with session_scope() as session:
         total = int(session.execute(count_query).scalar_one())
         rows = session.execute(
-            rows_query.order_by(order, tie)
-            .offset((page - 1) * per_page)
-            .limit(per_page)
+            rows_query.order_by(order, tie).offset((page - 1) * per_page).limit(per_page)
         ).all()
     return VideoPage([line(v, email, now) for v, email in rows], total, page, per_page)
 
