@@ -10,6 +10,9 @@ ACCOUNT = "/account"
 STUDIO = "/studio"
 LIBRARY = "/library"
 CONSOLE_USERS = "/console/users"
+BILLING = "/billing"  # credit packs and subscriptions
+# Where a signed-in user lands unless `next` says otherwise: where the work starts.
+HOME = STUDIO
 
 # FastAPI routes mounted next to the UI (v4a_portal/api/auth.py).
 GOOGLE_LOGIN = "/api/v1/auth/google/login"

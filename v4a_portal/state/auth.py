@@ -125,11 +125,11 @@ class AuthState(rx.State):
 
     @rx.event
     async def enter(self) -> EventSpec:
-        """The root URL: the account when signed in, else the sign-in page."""
+        """The root URL: the Studio (where work starts) when signed in, else sign-in."""
         user = await self._signed_in()
         if user is None:
             self.signin_ready = False
-        return rx.redirect(routes.ACCOUNT if user else routes.SIGNIN, replace=True)
+        return rx.redirect(routes.HOME if user else routes.SIGNIN, replace=True)
 
     @rx.event
     async def sign_out(self) -> EventSpec:
