@@ -123,7 +123,13 @@ def test_a_text_file_named_jpg_is_refused_and_nothing_is_stored(
     _file_input(page).set_input_files(str(fake))
 
     error = page.locator("#studio-photo-error")
-    expect(error).to_contain_text("not a JPEG, PNG or WebP image")
+    # It says what the file is and what to upload instead, in plain words.
+    expect(error).to_contain_text(
+        "This file is a text file (a web page or code), not a photo, although it is named "
+        "or labelled as a JPEG. Please upload the product photo as a JPEG, PNG or WebP image "
+        "instead."
+    )
+    expect(error).not_to_contain_text("image/jpeg")
     expect(page.locator("#studio-photo-preview")).to_have_count(0)
     expect(page.get_by_text("Drop a product photo here")).to_be_visible()  # can try again
     owner = user_id(portal, email)

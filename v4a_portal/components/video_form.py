@@ -169,6 +169,7 @@ def video_step() -> rx.Component:
         "Choose the model, length, format and how many clips; the price updates as you go.",
         form,
         _error(),
-        done=S.clips.length() > 0,
+        # Done once clips exist for a chosen photo: nothing is done while no photo is.
+        done=S.has_photo & (S.clips.length() > 0),
         id="studio-video-step",
     )
