@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from v4a_portal.models import LedgerKind, Role
 from v4a_portal.services.errors import DomainError, InsufficientCredits, NotFound
+from v4a_portal.state import formatting
 
 # Codes the OAuth callback puts in /signin?error=... (api/auth.py) and what they mean.
 SIGNIN_ERRORS: dict[str, str] = {
@@ -167,3 +170,21 @@ def clip_status(status: str) -> str:
 def credits_short(needed: int, balance: int) -> str:
     """Why Generate is off: the same words as a refused debit (error_text)."""
     return f"This costs {needed} credits and you have {balance}: {needed - balance} more needed."
+
+
+def daily_bonus_note(credits: int, next_at: datetime | None, now: datetime) -> str:
+    """The way back to credits that costs nothing: when the next daily bonus comes."""
+    if next_at is None:
+        return (
+            f"Your daily bonus of {credits} credits is ready: sign out and sign in again "
+            "to collect it."
+        )
+    hours = max(1, round((next_at - now).total_seconds() / 3600))
+    about = "about an hour" if hours == 1 else f"about {hours} hours"
+    return (
+        f"Your next daily bonus of {credits} credits comes with your first sign-in after "
+        f"{formatting.timestamp(next_at)} (in {about})."
+    )
+
+
+BUY_CREDITS = "Buy credits"
