@@ -40,6 +40,6 @@ def studio(*, photo: int | None = None, script: int | None = None) -> str:
 
 
 def library(*, tab: str | None = None, status: str | None = None) -> str:
-    """The Library on a tab ("photos", "videos"), the videos filtered by status."""
+    """The Library on a tab ("photos", "scripts", "videos"), the videos filtered by status."""
     query = {k: v for k, v in (("tab", tab), ("status", status)) if v}
     return f"{LIBRARY}?{urlencode(query)}" if query else LIBRARY

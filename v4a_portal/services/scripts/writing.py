@@ -16,7 +16,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlmodel import Session, col
 
 from v4a_portal.db import session_scope
@@ -326,12 +326,30 @@ def list_for(
     user_id: int,
     *,
     image_id: int | None = None,
+    search: str | None = None,
     page: int = 1,
     per_page: int = 20,
 ) -> tuple[list[GeneratedScript], int]:
+    """The user's scripts, newest first: all of them (with or without a photo), one
+    photo's, or those whose product, audience or text contain `search` (any case)."""
     query = select(GeneratedScript).where(col(GeneratedScript.user_id) == user_id)
     if image_id is not None:
         query = query.where(col(GeneratedScript.image_id) == image_id)
+    words = (search or "").strip()[:200]
+    if words:
+        pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            or_(
+                *(
+                    col(column).ilike(pattern, escape="\\")
+                    for column in (
+                        GeneratedScript.product,
+                        GeneratedScript.audience,
+                        GeneratedScript.script_text,
+                    )
+                )
+            )
+        )
     query = query.order_by(col(GeneratedScript.id).desc())
     return ownership.page_of(session, query, page, per_page)
 
