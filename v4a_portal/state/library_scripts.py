@@ -92,7 +92,7 @@ class LibraryScriptsState(Paging, AuthState):
         """Search as submitted (Enter or the button); an empty search lists them all."""
         self.search = str(form.get("search") or "").strip()[:SEARCH_MAX]
         self.page, self.loading = 1, True
-        yield
+        yield None
         yield await self._reload()
 
     @rx.event
