@@ -60,6 +60,31 @@ def kind_label(kind: str) -> str:
     return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
 
 
+def ledger_activity(kind: str, regenerated: bool) -> str:
+    """The Activity column: writing and regenerating a script are told apart."""
+    if kind == LedgerKind.script:
+        return "Ad script regenerated" if regenerated else "Ad script written"
+    return kind_label(kind)
+
+
+def credit_pack(pack_id: str) -> str:
+    """'starter_500' → 'Credit pack: starter 500'."""
+    return f"Credit pack: {pack_id.replace('_', ' ')}".strip()
+
+
+def ledger_subject(what: str, script_id: int, parent_id: int, video_id: int, clips: int) -> str:
+    """What an entry paid for or gave back, in words (services/ledger_subjects.Subject)."""
+    if what == "script":
+        return f"Script #{script_id}" + (f", regenerated from #{parent_id}" if parent_id else "")
+    if what == "script_request":
+        return f"Regeneration of script #{parent_id}" if parent_id else "Script request"
+    if what == "clip":
+        return f"Clip #{video_id}"
+    if what == "batch":
+        return f"Batch of {clips} clips" if clips else "Batch of clips"
+    return ""
+
+
 def role_label(role: str) -> str:
     return ROLE_LABELS.get(role, role.capitalize())
 
