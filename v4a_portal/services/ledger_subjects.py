@@ -54,7 +54,7 @@ def subjects(session: Session, user_id: int, entries: list[CreditLedger]) -> dic
     debit_references = {
         key: reference
         for key, reference in session.execute(
-            select(CreditLedger.idempotency_key, CreditLedger.reference).where(
+            select(col(CreditLedger.idempotency_key), col(CreditLedger.reference)).where(
                 col(CreditLedger.user_id) == user_id,
                 col(CreditLedger.idempotency_key).in_(debit_keys),
             )
@@ -66,7 +66,7 @@ def subjects(session: Session, user_id: int, entries: list[CreditLedger]) -> dic
         if (e.reference or "").startswith(_BATCH)
     }
     batch_rows = session.execute(
-        select(Video.batch_id, func.count(), func.min(Video.id))
+        select(col(Video.batch_id), func.count(), func.min(col(Video.id)))
         .where(col(Video.user_id) == user_id, col(Video.batch_id).in_(batches))
         .group_by(col(Video.batch_id))
     ).all()
