@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import ROOT, Portal, shot, sign_in
 from tests.e2e.media import make_photos, product_jpeg, stored_files, user_id
+from tests.support.samples import jpeg_claiming
 
 pytestmark = pytest.mark.e2e
 
@@ -137,6 +138,25 @@ def test_a_text_file_named_jpg_is_refused_and_nothing_is_stored(
     assert stored_files(portal, owner) == []
     assert not list((ROOT / "uploaded_files").rglob("holiday.jpg"))
     shot(page, "studio-refused")
+
+
+def test_a_photo_over_the_pixel_limit_says_the_limit_and_to_resize(
+    page: Page, portal: Portal, tmp_path: Path
+) -> None:
+    email = _email("panorama")
+    huge = tmp_path / "panorama.jpg"
+    huge.write_bytes(jpeg_claiming(9000, 8000))  # the header says so; the pixels are not there
+    sign_in(page, portal, email, path="/studio")
+
+    _file_input(page).set_input_files(str(huge))
+
+    expect(page.locator("#studio-photo-error")).to_have_text(
+        "The photo is 9000 × 8000 pixels; the limit is 40 megapixels (40 million pixels). "
+        "Resize it to at most 6708 × 5962 pixels and upload it again."
+    )
+    owner = user_id(portal, email)
+    assert portal.query("SELECT COUNT(*) FROM uploaded_images WHERE user_id = ?", owner) == [(0,)]
+    shot(page, "studio-too-many-pixels")
 
 
 def test_a_file_over_the_limit_is_refused_in_the_browser(

@@ -70,7 +70,10 @@ class AuthState(rx.State):
         user_id = user.id if user else None
         auth = await self.get_state(AuthState)
         if user_id != auth._user_id:
-            await self._forget_everything()
+            # A state that served nobody yet holds nothing to forget but what the browser
+            # keeps for itself (e.g. the Studio's last work), which must survive.
+            if auth._user_id is not None:
+                await self._forget_everything()
             auth._user_id = user_id
         auth._show(user)
         return user
