@@ -92,6 +92,8 @@ def test_entries_say_what_they_paid_for(sqlite_db: str, monkeypatch: pytest.Monk
         ("Ad script written", "−10", f"Script #{first.id}", f"/studio?script={first.id}"),
         ("Credit purchase", "+100", "Credit pack: test", ""),
     ]
+    assert rows[2].note == "The new version was the same as the script it redid"
+    assert [r.note for r in rows if r.kind != "Refund"] == [""] * 6  # no codes, no order lines
     assert len(three) == 3
     for row in rows:
         assert not any(raw in row.reference for raw in ("image:", "batch:", "user:", "script:"))

@@ -53,7 +53,8 @@ def _script(script: Var[ScriptCard]) -> rx.Component:
                 white_space="nowrap",
             ),
             align="start",
-            gap="12px",
+            wrap="wrap",
+            gap="4px 12px",
             width="100%",
         ),
         rx.el.details(

@@ -21,7 +21,7 @@ def _search() -> rx.Component:
                 rx.input.slot(rx.icon("search", size=15)),
                 name="search",
                 default_value=S.search,
-                placeholder="Search products, audiences and script text",
+                placeholder="Search by product, audience or words",
                 max_length=200,
                 size="2",
                 flex="1",
@@ -129,8 +129,7 @@ def _script(row: Var[LibraryScript]) -> rx.Component:
                 gap="8px 12px",
                 width="100%",
             ),
-            _photo(row),
-            _clips(row),
+            rx.flex(_photo(row), _clips(row), align="center", wrap="wrap", gap="8px 24px"),
             rx.el.details(
                 rx.el.summary(
                     rx.text("Show script", size="2", color_scheme="gray", as_="span"),

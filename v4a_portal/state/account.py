@@ -54,7 +54,7 @@ def _row(entry: CreditLedger, subject: ledger_subjects.Subject) -> LedgerRow:
         balance_after=entry.balance_after,
         reference=words,
         reference_url=_link(subject),
-        note=entry.note or "",
+        note=messages.ledger_note(entry.kind, entry.note or ""),
         when=formatting.timestamp(entry.created_at),
     )
 

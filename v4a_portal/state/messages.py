@@ -67,6 +67,30 @@ def ledger_activity(kind: str, regenerated: bool) -> str:
     return kind_label(kind)
 
 
+# Why a refund was made, from the code the service noted on it.
+REFUND_REASONS: dict[str, str] = {
+    "canceled": "Canceled",
+    "provider_canceled": "Canceled",
+    "timed_out": "Took too long and was stopped",
+    "too_many_attempts": "Failed repeatedly on our side",
+    "photo_missing": "The photo was missing",
+    "photo_deleted": "The photo was deleted",
+    "same_as_parent": "The new version was the same as the script it redid",
+    "orphaned": "The request was interrupted",
+    "script_timed_out": "The request was interrupted",
+}
+
+
+def ledger_note(kind: str, note: str) -> str:
+    """The note a customer reads: a refund's reason in words; no order details in codes
+    (the "For" column says what it paid for); anything staff wrote, as written."""
+    if kind == LedgerKind.refund:
+        return REFUND_REASONS.get(note, "Failed on our side" if note else "")
+    if kind in (LedgerKind.video, LedgerKind.script):
+        return ""
+    return note
+
+
 def credit_pack(pack_id: str) -> str:
     """'starter_500' → 'Credit pack: starter 500'."""
     return f"Credit pack: {pack_id.replace('_', ' ')}".strip()
