@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import statistics
 import sys
 import time
@@ -107,7 +108,7 @@ async def _sign_in(context: BrowserContext, portal: Portal, email: str) -> None:
     await page.get_by_role("link", name="Sign in with Google").click()
     await page.locator("input[name=sub]").fill(email)
     await page.get_by_role("button", name="Authorize").click()
-    await page.wait_for_url(f"{portal.url}/account")
+    await page.wait_for_url(re.compile(r"/account/?$"))
     await page.locator("#header-user-email").wait_for()
     await page.close()
 
@@ -197,7 +198,7 @@ async def _run(args: argparse.Namespace) -> None:
                 await context.add_init_script(probe)
                 email = f"bench{n}.{uuid.uuid4().hex[:6]}@example.com"
                 await _sign_in(context, portal, email)
-                make_photos(portal, email, count=3, with_scripts=True)
+                make_photos(portal, email, count=2, with_scripts=True)
                 contexts.append(context)
             signed_out = await browser.new_context(viewport={"width": 1280, "height": 860})
             await signed_out.add_init_script(probe)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 INDEX = "/"
+BILLING = "/billing"  # credit packs and subscriptions
 SIGNIN = "/signin"
 ACCOUNT = "/account"
 STUDIO = "/studio"
-LIBRARY = "/library"
-CONSOLE_USERS = "/console/users"
-BILLING = "/billing"  # credit packs and subscriptions
 # Where a signed-in user lands unless `next` says otherwise: where the work starts.
 HOME = STUDIO
+LIBRARY = "/library"
+CONSOLE_USERS = "/console/users"
 
 # FastAPI routes mounted next to the UI (v4a_portal/api/auth.py).
 GOOGLE_LOGIN = "/api/v1/auth/google/login"
