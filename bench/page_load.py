@@ -16,7 +16,8 @@ user) alone, then again while `--users` other signed-in users each navigate Stud
 Library → Account in a loop with `--think-ms` between pages. Prints the median and worst
 time per page, and where the median load's time went:
   html  navigation start → the HTML document received (server + network)
-  boot  → the page's websocket open (JavaScript fetched, parsed, React mounted)
+  js    → the last JavaScript module received (from the cache or the server)
+  mount → the page's websocket open (JavaScript run, React mounted, socket connected)
   state → the first state message (the server hydrates this tab's state)
   data  → the page's data on screen (the page's on_load handlers, their queries, render)
 The aim is ≤ 1 s per page in both cases.
@@ -91,8 +92,11 @@ _PROBE = """(() => {
 
 _TIMINGS = """() => {
     const nav = performance.getEntriesByType('navigation')[0];
+    const scripts = performance.getEntriesByType('resource')
+        .filter((r) => r.initiatorType === 'script' || r.name.endsWith('.js'))
+        .map((r) => r.responseEnd);
     return {html: nav ? nav.responseEnd : null, loaded: nav ? nav.loadEventEnd : null,
-            ...window.__marks};
+            js: scripts.length ? Math.max(...scripts) : null, ...window.__marks};
 }"""
 
 
@@ -161,12 +165,13 @@ async def _active_user(
 
 def _breakdown(timings: dict[str, float]) -> str:
     html = timings.get("html") or 0
-    ws = timings.get("ws_open") or html
+    js = max(timings.get("js") or html, html)
+    ws = max(timings.get("ws_open") or js, js)
     state = timings.get("state") or ws
     ready = timings.get("ready") or state
     return (
-        f"html {html:5.0f}  boot {ws - html:5.0f}  state {state - ws:5.0f}  "
-        f"data {ready - state:5.0f}"
+        f"html {html:5.0f}  js {js - html:5.0f}  mount {ws - js:5.0f}  "
+        f"state {state - ws:5.0f}  data {ready - state:5.0f}"
     )
 
 

@@ -236,12 +236,12 @@ def _provider_thumbnail(provider: VideoProvider, generation_id: str, dest: Path)
 
 def generation_spec(video: StartedVideo) -> GenerationSpec:
     if video.image_key is None:
-        raise PermanentProviderError("The photo of this video was deleted.", code="photo_deleted")
+        raise PermanentProviderError("The photo of this clip was deleted.", code="photo_deleted")
     try:
         image = storage.get_storage().read_bytes(video.image_key)
     except NotFound as exc:
         raise PermanentProviderError(
-            "The photo of this video is missing.", code="photo_missing"
+            "The photo of this clip is missing.", code="photo_missing"
         ) from exc
     return GenerationSpec(
         model=video.model,

@@ -189,7 +189,11 @@ def test_writing_a_script_takes_10_credits_and_the_header_follows_without_reload
     expect(page.locator("#studio-script-text")).to_contain_text("HOOK")
     expect(page.locator("#header-credits")).to_have_text("40 credits")
     expect(page.locator("#studio-balance")).to_have_text("40")
-    assert _same_document(page) and page.url == url
+    owner = user_id(portal, email)
+    ((script_id,),) = portal.query("SELECT id FROM generated_scripts WHERE user_id = ?", owner)
+    # The same document; its address now names the script too (the Studio remembers it).
+    expect(page).to_have_url(re.compile(rf"/studio\?photo=\d+&script={script_id}$"))
+    assert _same_document(page) and page.url.startswith(url.split("?")[0])
     script = page.locator("#studio-script")
     expect(script).to_contain_text("Aurora water bottle")
     expect(script).to_contain_text("Local writer")
