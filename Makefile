@@ -47,6 +47,7 @@ bench: setup
 	$(BIN)/python bench/draft_render.py
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/progress_latency.py
+	$(BIN)/python bench/page_load.py
 	$(BIN)/python bench/sse_fanout.py
 	$(BIN)/python bench/webhooks.py
 	$(BIN)/python bench/console.py

@@ -5,9 +5,12 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 INDEX = "/"
+BILLING = "/billing"  # credit packs and subscriptions
 SIGNIN = "/signin"
 ACCOUNT = "/account"
 STUDIO = "/studio"
+# Where a signed-in user lands unless `next` says otherwise: where the work starts.
+HOME = STUDIO
 LIBRARY = "/library"
 CONSOLE = "/console"
 CONSOLE_USERS = "/console/users"
@@ -50,7 +53,7 @@ def studio(*, photo: int | None = None, script: int | None = None) -> str:
 
 
 def library(*, tab: str | None = None, status: str | None = None) -> str:
-    """The Library on a tab ("photos", "videos"), the videos filtered by status."""
+    """The Library on a tab ("photos", "scripts", "videos"), the videos filtered by status."""
     query = {k: v for k, v in (("tab", tab), ("status", status)) if v}
     return f"{LIBRARY}?{urlencode(query)}" if query else LIBRARY
 

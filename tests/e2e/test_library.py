@@ -62,7 +62,7 @@ def test_photos_show_their_scripts_and_lineage(page: Page, portal: Portal) -> No
 
     # "Open in Studio" brings the script and its photo back for editing.
     newest.get_by_role("link", name="Open in Studio").click()
-    expect(page).to_have_url(re.compile(rf"/studio\?script={second}"))
+    expect(page).to_have_url(re.compile(rf"/studio\?photo={made[0]['image']}&script={second}$"))
     expect(page.locator("#studio-photo-name")).to_have_text("product-1.jpg")
     expect(page.locator("#studio-script")).to_contain_text(f"Regenerated from #{first}")
 

@@ -28,9 +28,12 @@ def test_new_user_signs_in_and_gets_the_signup_bonus(page: Page, portal: Portal)
     page.locator("input[name=sub]").fill(email)
     page.get_by_role("button", name="Authorize").click()
 
-    expect(page).to_have_url(re.compile(r"/account"))
+    # A new user lands where the work starts, not on the credit ledger.
+    expect(page).to_have_url(re.compile(r"/studio$"))
+    expect(page.get_by_text("Drop a product photo here")).to_be_visible()
     expect(page.locator("#header-user-email")).to_have_text(email)
     expect(page.locator("#header-credits")).to_have_text("50 credits")
+    page.get_by_role("link", name="Account").click()
     history = page.locator("#ledger-table")
     expect(history.get_by_role("row").filter(has_text="Signup bonus")).to_have_count(1)
     expect(history).to_contain_text("+50")
@@ -74,7 +77,7 @@ def test_signed_in_visitor_skips_the_sign_in_page(page: Page, portal: Portal) ->
     # `next` is honoured, and the console's own guard then applies.
     expect(page).to_have_url(re.compile(r"/account/?\?notice=no_access"))
     page.goto(portal.url + "/")
-    expect(page).to_have_url(re.compile(r"/account"))
+    expect(page).to_have_url(re.compile(r"/studio$"))
 
 
 def test_no_click_before_the_page_state_loads_can_lose_where_the_user_was_going(

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import ROOT, Portal, shot, sign_in
 from tests.e2e.media import make_photos, product_jpeg, stored_files, user_id
+from tests.support.samples import jpeg_claiming
 
 pytestmark = pytest.mark.e2e
 
@@ -123,7 +124,13 @@ def test_a_text_file_named_jpg_is_refused_and_nothing_is_stored(
     _file_input(page).set_input_files(str(fake))
 
     error = page.locator("#studio-photo-error")
-    expect(error).to_contain_text("not a JPEG, PNG or WebP image")
+    # It says what the file is and what to upload instead, in plain words.
+    expect(error).to_contain_text(
+        "This file is a text file (a web page or code), not a photo, although it is named "
+        "or labelled as a JPEG. Please upload the product photo as a JPEG, PNG or WebP image "
+        "instead."
+    )
+    expect(error).not_to_contain_text("image/jpeg")
     expect(page.locator("#studio-photo-preview")).to_have_count(0)
     expect(page.get_by_text("Drop a product photo here")).to_be_visible()  # can try again
     owner = user_id(portal, email)
@@ -131,6 +138,25 @@ def test_a_text_file_named_jpg_is_refused_and_nothing_is_stored(
     assert stored_files(portal, owner) == []
     assert not list((ROOT / "uploaded_files").rglob("holiday.jpg"))
     shot(page, "studio-refused")
+
+
+def test_a_photo_over_the_pixel_limit_says_the_limit_and_to_resize(
+    page: Page, portal: Portal, tmp_path: Path
+) -> None:
+    email = _email("panorama")
+    huge = tmp_path / "panorama.jpg"
+    huge.write_bytes(jpeg_claiming(9000, 8000))  # the header says so; the pixels are not there
+    sign_in(page, portal, email, path="/studio")
+
+    _file_input(page).set_input_files(str(huge))
+
+    expect(page.locator("#studio-photo-error")).to_have_text(
+        "The photo is 9000 × 8000 pixels; the limit is 40 megapixels (40 million pixels). "
+        "Resize it to at most 6708 × 5962 pixels and upload it again."
+    )
+    owner = user_id(portal, email)
+    assert portal.query("SELECT COUNT(*) FROM uploaded_images WHERE user_id = ?", owner) == [(0,)]
+    shot(page, "studio-too-many-pixels")
 
 
 def test_a_file_over_the_limit_is_refused_in_the_browser(
@@ -163,7 +189,11 @@ def test_writing_a_script_takes_10_credits_and_the_header_follows_without_reload
     expect(page.locator("#studio-script-text")).to_contain_text("HOOK")
     expect(page.locator("#header-credits")).to_have_text("40 credits")
     expect(page.locator("#studio-balance")).to_have_text("40")
-    assert _same_document(page) and page.url == url
+    owner = user_id(portal, email)
+    ((script_id,),) = portal.query("SELECT id FROM generated_scripts WHERE user_id = ?", owner)
+    # The same document; its address now names the script too (the Studio remembers it).
+    expect(page).to_have_url(re.compile(rf"/studio\?photo=\d+&script={script_id}$"))
+    assert _same_document(page) and page.url.startswith(url.split("?")[0])
     script = page.locator("#studio-script")
     expect(script).to_contain_text("Aurora water bottle")
     expect(script).to_contain_text("Local writer")

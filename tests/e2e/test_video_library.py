@@ -98,8 +98,6 @@ def test_videos_page_on_the_server(page: Page, portal: Portal) -> None:
 
 def test_photos_tab_stays_the_default(page: Page, portal: Portal) -> None:
     sign_in(page, portal, _email("newcomer"), path="/library")
-    expect(page.get_by_role("tab", name="Photos & scripts")).to_have_attribute(
-        "aria-selected", "true"
-    )
+    expect(page.get_by_role("tab", name="Photos")).to_have_attribute("aria-selected", "true")
     page.get_by_role("tab", name="Videos").click()
     expect(page.locator("#library-videos-empty")).to_contain_text("No videos yet")

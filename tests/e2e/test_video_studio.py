@@ -61,7 +61,11 @@ def test_one_draft_clip_from_photo_and_script_plays_inline(
 
     # The price follows every choice, computed on the server from the catalog.
     expect(step.get_by_label("Model")).to_contain_text("Draft preview")
-    expect(page.locator("#video-price")).to_have_text("4")  # 4 s x 1 credit/s x 1 clip
+    # The clip starts at the script's length (8 s by default): 8 s x 1 credit/s x 1 clip.
+    expect(
+        step.get_by_role("group", name="Duration").get_by_role("radio", name="8 s")
+    ).to_be_checked()
+    expect(page.locator("#video-price")).to_have_text("8")
     expect(page.locator("#video-balance")).to_have_text("40")
     _choose(page, "Duration", "12 s")
     expect(page.locator("#video-price")).to_have_text("12")

@@ -187,3 +187,24 @@ def test_list_users_searches_sorts_and_paginates(any_db: str) -> None:
 
         with pytest.raises(InvalidInput):
             accounts.list_users(session, sort="credits; DROP TABLE users")
+
+
+def test_daily_bonus_says_when_the_next_one_comes() -> None:
+    """What the Studio tells a user short of credits: the next bonus, from the same cooldown
+    the sign-in applies."""
+    from datetime import datetime
+
+    from v4a_portal.state import messages
+
+    now = utcnow()
+    claimed = User(email="b@test.example", last_login_bonus_date=now - timedelta(hours=2))
+    bonus = accounts.daily_bonus(claimed)
+    assert bonus.credits == get_settings().daily_bonus
+    assert bonus.next_at is not None
+    assert abs((bonus.next_at - (now + timedelta(hours=22))).total_seconds()) < 5
+    naive = User(email="n@test.example", last_login_bonus_date=datetime(2020, 1, 1))
+    assert accounts.daily_bonus(naive).next_at is None  # due: SQLite's naive UTC read back
+    assert messages.daily_bonus_note(10, bonus.next_at, now).endswith("(in about 22 hours).")
+    assert messages.daily_bonus_note(10, None, now) == (
+        "Your daily bonus of 10 credits is ready: sign out and sign in again to collect it."
+    )

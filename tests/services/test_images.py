@@ -388,3 +388,37 @@ def test_with_gcs_the_photo_goes_to_the_bucket(
             images.delete(session, user, image.id)  # type: ignore[arg-type]
         assert not storage.get_storage().exists(image.file_path)
         assert not storage.get_storage().exists(image.thumbnail_path)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("data", "declared", "words"),
+    [
+        (samples.HTML, "image/jpeg", "This file is a text file (a web page or code), not a photo"),
+        (samples.SVG, "image/jpeg", "This file is an SVG drawing, a format we cannot use"),
+        (b"%PDF-1.7\n" + b"0" * 200, None, "This file is a PDF document, not a photo."),
+    ],
+)
+def test_a_refused_file_is_said_for_what_it_is(
+    media: Path, data: bytes, declared: str | None, words: str
+) -> None:
+    with session_scope() as session, pytest.raises(UnsupportedMedia) as caught:
+        images.save_upload(session, funded_user(), "holiday.jpg", data, declared)
+    assert words in caught.value.message
+    assert "JPEG" in caught.value.message and "image/" not in caught.value.message
+    if declared:
+        assert "although it is named or labelled as a JPEG" in caught.value.message
+
+
+def test_too_many_pixels_says_the_limit_in_pixels_and_suggests_resizing(
+    media: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from v4a_portal.settings import get_settings
+
+    monkeypatch.setenv("V4A_MAX_IMAGE_MEGAPIXELS", "1")
+    get_settings.cache_clear()
+    with pytest.raises(TooLarge) as caught:
+        save(funded_user(), samples.jpeg_claiming(2000, 1000))
+    assert caught.value.message == (
+        "The photo is 2000 × 1000 pixels; the limit is 1 megapixels (1 million pixels). "
+        "Resize it to at most 1414 × 707 pixels and upload it again."
+    )

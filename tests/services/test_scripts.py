@@ -17,9 +17,10 @@ from v4a_portal.db import session_scope
 from v4a_portal.models import CreditLedger, GeneratedScript, utcnow
 from v4a_portal.providers.local_writer import LocalWriter
 from v4a_portal.providers.script_writer import AdScript, Brief, WriterError
-from v4a_portal.services import images, ledger, scripts
+from v4a_portal.services import images, ledger, ledger_keys, scripts
 from v4a_portal.services.errors import InsufficientCredits, InvalidInput, NotFound
 from v4a_portal.services.scripts import sweep as script_sweep
+from v4a_portal.services.scripts import text_format
 from v4a_portal.settings import get_settings
 
 
@@ -268,3 +269,75 @@ def test_a_writer_failing_after_the_sweep_refunded_is_not_refunded_again(any_db:
     assert _state(user) == (30, 0, ["purchase", "script", "refund"])
     with session_scope() as session:
         assert ledger.reconcile(session) == []
+
+
+def test_a_regeneration_varies_the_text(sqlite_db: str) -> None:
+    """The local writer is deterministic per input: a regeneration is seeded by its parent
+    and attempt, so each version reads differently while keeping to the brief."""
+    user = funded_user(50)
+    brief = scripts.ScriptRequest(_image(user), "Trail Mug", "hikers", "calm")
+    first = scripts.generate(user, brief).script
+    assert first.id is not None
+    second = scripts.regenerate(user, first.id).script
+    third = scripts.regenerate(user, first.id).script  # the same parent, the next attempt
+    assert second.id is not None
+    fourth = scripts.regenerate(user, second.id).script
+    texts = [s.script_text for s in (first, second, third, fourth)]
+    assert len(set(texts)) == 4
+    for text in texts:
+        assert "Trail Mug" in text and "hikers" in text
+    assert _state(user) == (10, 4, ["purchase", "script", "script", "script", "script"])
+
+
+class _Echo:
+    """A writer that returns a fixed script: a regeneration identical to its parent."""
+
+    name = "echo"
+
+    def __init__(self, script: AdScript) -> None:
+        self.script = script
+        self.calls = 0
+
+    def write(self, brief: Brief) -> AdScript:
+        self.calls += 1
+        return self.script
+
+
+def test_a_regeneration_identical_to_its_parent_is_refunded_once(sqlite_db: str) -> None:
+    user = funded_user(30)
+    parent = scripts.generate(user, scripts.ScriptRequest(_image(user), "Mug")).script
+    assert parent.id is not None
+    same = text_format.parse(parent.script_text)
+    assert same is not None
+    writer = _Echo(same)
+
+    with pytest.raises(scripts.SameScript) as caught:
+        scripts.regenerate(user, parent.id, writer=writer)
+
+    # The user is told, in words, that nothing new came back and the credits are back.
+    assert f"script #{parent.id} word for word" in caught.value.message
+    assert "10 credits were refunded (balance 20)" in caught.value.message
+    assert _state(user) == (20, 1, ["purchase", "script", "script", "refund"])
+    with session_scope() as session:
+        debit, refund = (
+            session.execute(
+                select(CreditLedger)
+                .where(CreditLedger.user_id == user, CreditLedger.delta.in_((-10, 10)))
+                .order_by(CreditLedger.id)
+            )
+            .scalars()
+            .all()[-2:]
+        )
+    assert refund.idempotency_key == ledger_keys.refund_of(debit.idempotency_key)
+    assert refund.note == "same_as_parent"
+    # Keyed: neither a second refund attempt nor the orphan sweep pays it again.
+    assert scripts.refund_unless_stored(debit.idempotency_key, "again") is None
+    later = utcnow() + timedelta(hours=2)
+    assert script_sweep.sweep(later) == 0
+    assert _state(user) == (20, 1, ["purchase", "script", "script", "refund"])
+    with session_scope() as session:
+        assert ledger.reconcile(session) == []
+
+    # The next attempt is seeded anew: the local writer now gives a different text.
+    kept = scripts.regenerate(user, parent.id).script
+    assert kept.parent_script_id == parent.id and kept.script_text != parent.script_text

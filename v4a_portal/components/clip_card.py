@@ -188,7 +188,13 @@ def _lineage(card: ObjectVar[ClipCard]) -> rx.Component:
                 rx.link(
                     card.script_label, href=card.script_url, size="1", class_name="clip-script"
                 ),
-                rx.text("Free-text prompt", size="1", color_scheme="gray"),
+                rx.text(
+                    rx.text.span("Prompt: ", weight="medium"),
+                    rx.cond(card.prompt != "", "“" + card.prompt + "”", "free text"),
+                    size="1",
+                    color_scheme="gray",
+                    class_name="clip-prompt",
+                ),
             ),
             spacing="1",
             min_width="0",

@@ -25,7 +25,7 @@ def brand() -> rx.Component:
             align="center",
             spacing="2",
         ),
-        href=routes.ACCOUNT,
+        href=routes.HOME,
         underline="none",
         color_scheme="gray",
     )

@@ -56,7 +56,8 @@ def _script(script: ObjectVar[ScriptCard]) -> rx.Component:
                 white_space="nowrap",
             ),
             align="start",
-            gap="12px",
+            wrap="wrap",
+            gap="4px 12px",
             width="100%",
         ),
         rx.el.details(

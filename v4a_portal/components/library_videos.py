@@ -18,6 +18,7 @@ _FILTER_LABELS = {
 
 
 def _filters() -> rx.Component:
+    # Five buttons do not fit a phone's width: there the same choice is a menu.
     return rx.flex(
         rx.segmented_control.root(
             *[rx.segmented_control.item(label, value=key) for key, label in _FILTER_LABELS.items()],
@@ -26,6 +27,21 @@ def _filters() -> rx.Component:
             size="2",
             aria_label="Show videos",
             id="video-filters",
+            display=["none", "inline-grid"],
+        ),
+        rx.select.root(
+            rx.select.trigger(
+                min_width="160px",
+                aria_label="Show videos",
+                id="video-filters-menu",
+                display=["inline-flex", "none"],
+            ),
+            rx.select.content(
+                *[rx.select.item(label, value=key) for key, label in _FILTER_LABELS.items()],
+            ),
+            value=V.status_filter,
+            on_change=V.filter_by,
+            size="2",
         ),
         rx.spacer(),
         rx.cond(V.loading, rx.spinner(size="2")),

@@ -15,6 +15,8 @@ def step_number(number: int, done: Var[bool] | bool = False) -> rx.Component:
         border_radius="9999px",
         color=rx.cond(done, "white", rx.color("indigo", 11)),
         background=rx.cond(done, rx.color("grass", 9), rx.color("indigo", 3)),
+        class_name="step-number",
+        data_done=rx.cond(done, "true", "false"),
     )
 
 

@@ -5,19 +5,14 @@ from __future__ import annotations
 import reflex as rx
 
 from v4a_portal.components.buy_credits import buy_credits_link, is_short
+from v4a_portal.components.credits_short import credits_short
 from v4a_portal.components.form_field import field
 from v4a_portal.components.step import step
 from v4a_portal.state import messages
-from v4a_portal.state.studio import (
-    DEFAULT_DURATION,
-    DEFAULT_LANGUAGE,
-    DEFAULT_TONE,
-    SCRIPT_DURATIONS,
-    StudioState,
-)
+from v4a_portal.state.studio import SCRIPT_DURATIONS, StudioState
 
 
-def _select(name: str, default: str, options: list[tuple[str, str]]) -> rx.Component:
+def _select(name: str, default: rx.Var[str] | str, options: list[tuple[str, str]]) -> rx.Component:
     return rx.select.root(
         rx.select.trigger(width="100%"),
         rx.select.content(*[rx.select.item(label, value=value) for value, label in options]),
@@ -31,9 +26,9 @@ def _choices() -> rx.Component:
     languages = sorted(messages.LANGUAGE_LABELS.items(), key=lambda item: item[1])
     durations = [(str(d), f"{d} seconds") for d in SCRIPT_DURATIONS]
     return rx.grid(
-        field("Tone", _select("tone", DEFAULT_TONE, list(messages.TONE_LABELS.items()))),
-        field("Language", _select("language", DEFAULT_LANGUAGE, languages)),
-        field("Length", _select("duration", str(DEFAULT_DURATION), durations)),
+        field("Tone", _select("tone", StudioState.brief_tone, list(messages.TONE_LABELS.items()))),
+        field("Language", _select("language", StudioState.brief_language, languages)),
+        field("Length", _select("duration", StudioState.brief_duration, durations)),
         columns=rx.breakpoints(initial="1", sm="3"),
         spacing="3",
         width="100%",
@@ -84,6 +79,7 @@ def brief_step() -> rx.Component:
                 "Product name",
                 rx.input(
                     name="product",
+                    default_value=StudioState.brief_product,
                     placeholder="e.g. Aurora ceramic mug",
                     required=True,
                     max_length=200,
@@ -95,6 +91,7 @@ def brief_step() -> rx.Component:
                 "Audience",
                 rx.input(
                     name="audience",
+                    default_value=StudioState.brief_audience,
                     placeholder="e.g. coffee lovers who work from home",
                     max_length=200,
                     size="2",
@@ -113,9 +110,19 @@ def brief_step() -> rx.Component:
                     type="submit",
                     size="3",
                     loading=StudioState.writing,
-                    disabled=~StudioState.has_photo | StudioState.writing,
+                    disabled=~StudioState.has_photo
+                    | StudioState.writing
+                    | (StudioState.script_short != ""),
                 ),
                 align="center",
+                width="100%",
+            ),
+            credits_short(
+                StudioState.script_short,
+                StudioState.bonus_note,
+                "studio-script-short",
+                align="end",
+                text_align="right",
                 width="100%",
             ),
             rx.cond(
@@ -134,6 +141,8 @@ def brief_step() -> rx.Component:
         on_submit=StudioState.write_script,
         reset_on_submit=False,
         width="100%",
+        # Filled again (remounted) when a script's brief is opened, e.g. from the Library.
+        key=StudioState.brief_version,
     )
     return step(
         2,

@@ -98,7 +98,7 @@ def _preview() -> rx.Component:
             border_radius="12px",
             background=rx.color("gray", 3),
         ),
-        rx.hstack(
+        rx.flex(
             rx.vstack(
                 rx.text(photo.name, weight="medium", size="2", id="studio-photo-name", trim="both"),
                 rx.text(photo.details, size="1", color_scheme="gray"),
@@ -116,6 +116,8 @@ def _preview() -> rx.Component:
                 disabled=StudioState.writing,
             ),
             align="center",
+            wrap="wrap",
+            gap="8px 12px",
             width="100%",
         ),
         spacing="3",

@@ -9,6 +9,7 @@ from reflex.vars import ObjectVar
 
 from v4a_portal import routes
 from v4a_portal.components.confirm_dialog import confirm_dialog, description
+from v4a_portal.components.credits_short import credits_short
 from v4a_portal.components.script_meta import script_meta, script_text
 from v4a_portal.state.cards import ScriptCard
 from v4a_portal.state.studio import StudioState
@@ -26,15 +27,28 @@ def _regenerate() -> rx.Component:
             disabled=StudioState.writing | StudioState.editing,
         ),
         "Write a new version?",
-        description(
-            "The writer starts again from the same photo and brief. This costs ",
-            rx.text.strong(StudioState.price, " credits"),
-            " (you have ",
-            StudioState.credits,
-            "). This script stays in your Library, and the new one is linked to it.",
+        rx.fragment(
+            description(
+                "The writer starts again from the same photo and brief. This costs ",
+                rx.text.strong(StudioState.price, " credits"),
+                " (you have ",
+                StudioState.credits,
+                "). This script stays in your Library, and the new one is linked to it. If "
+                "the new version comes back the same word for word, the credits are refunded.",
+            ),
+            credits_short(
+                StudioState.script_short,
+                StudioState.bonus_note,
+                "studio-regenerate-short",
+                margin_top="12px",
+            ),
         ),
         rx.button(
-            "Regenerate for ", StudioState.price, " credits", on_click=StudioState.regenerate
+            "Regenerate for ",
+            StudioState.price,
+            " credits",
+            on_click=StudioState.regenerate,
+            disabled=StudioState.script_short != "",
         ),
         max_width="440px",
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from v4a_portal.components.buy_credits import buy_credits_link, is_short
+from v4a_portal.components.credits_short import credits_short
 from v4a_portal.components.form_field import field, group
 from v4a_portal.components.price_tag import price_tag
 from v4a_portal.components.step import step
@@ -18,9 +19,10 @@ def _prompt() -> rx.Component:
         "What happens in the video",
         rx.text_area(
             name="prompt",
-            # Remounted with the new text whenever the script's VIDEO PROMPT changes.
-            key=S.script_prompt,
-            default_value=S.script_prompt,
+            # Remounted with the new text whenever it is set on the server (a new script).
+            key=S.prompt_version,
+            default_value=S.prompt,
+            on_blur=S.keep_prompt,
             placeholder="e.g. Slow push-in on the bottle standing on a mossy rock at sunrise",
             rows="3",
             max_length=PROMPT_MAX,
@@ -102,13 +104,15 @@ def _choices() -> rx.Component:
 def _why_not() -> rx.Component:
     """Why Generate is off, in words, when it is."""
     return rx.cond(
-        S.blocker != "",
-        rx.text(
-            S.blocker,
-            size="2",
-            color_scheme=rx.cond(S.short_of_credits, "tomato", "gray"),
-            id="video-why-not",
-            text_align="right",
+        S.credits_blocker != "",
+        credits_short(
+            S.credits_blocker, S.bonus_note, "video-why-not", align="end", text_align="right"
+        ),
+        rx.cond(
+            S.blocker != "",
+            rx.text(
+                S.blocker, size="2", color_scheme="gray", id="video-why-not", text_align="right"
+            ),
         ),
     )
 
@@ -169,7 +173,6 @@ def video_step() -> rx.Component:
                 rx.vstack(
                     _generate(),
                     _why_not(),
-                    buy_credits_link(S.short_of_credits, "video-why-not-buy"),
                     align="end",
                     spacing="2",
                 ),
@@ -191,6 +194,7 @@ def video_step() -> rx.Component:
         "Choose the model, length, format and how many clips; the price updates as you go.",
         form,
         _error(),
-        done=S.clips.length() > 0,
+        # Done once clips exist for a chosen photo: nothing is done while no photo is.
+        done=S.has_photo & (S.clips.length() > 0),
         id="studio-video-step",
     )

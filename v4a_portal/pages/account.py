@@ -50,17 +50,53 @@ def _dash_if_empty(value: rx.Var) -> rx.Var:
     return rx.cond(value != "", value, "—")
 
 
+def _reference(row: ObjectVar[LedgerRow]) -> rx.Component:
+    """What the entry was for: a link to it where it can be opened."""
+    return rx.cond(
+        row.reference_url != "",
+        rx.link(row.reference, href=row.reference_url, size="2", class_name="ledger-reference"),
+        rx.text(_dash_if_empty(row.reference), size="2", class_name="ledger-reference"),
+    )
+
+
 def _entry(row: ObjectVar[LedgerRow]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.text(row.when, size="2", color_scheme="gray", white_space="nowrap")),
         rx.table.row_header_cell(rx.text(row.kind, weight="medium")),
         rx.table.cell(credit_change(row.delta, row.is_credit), justify="end"),
         rx.table.cell(row.balance_after, justify="end"),
-        rx.table.cell(
-            rx.text(_dash_if_empty(row.reference), size="1", font_family="monospace"),
-        ),
+        rx.table.cell(_reference(row)),
         rx.table.cell(rx.text(_dash_if_empty(row.note), size="2", color_scheme="gray")),
         align="center",
+    )
+
+
+def _entry_card(row: LedgerRow) -> rx.Component:
+    return rx.box(
+        rx.hstack(
+            rx.vstack(
+                rx.text(row.kind, weight="medium", size="2"),
+                _reference(row),
+                spacing="1",
+                min_width="0",
+            ),
+            rx.spacer(),
+            rx.vstack(
+                credit_change(row.delta, row.is_credit),
+                rx.text("Balance ", row.balance_after, size="1", color_scheme="gray"),
+                align="end",
+                spacing="1",
+                flex_shrink="0",
+            ),
+            align="start",
+            width="100%",
+        ),
+        rx.text(row.when, size="1", color_scheme="gray", margin_top="4px"),
+        rx.cond(row.note != "", rx.text(row.note, size="1", color_scheme="gray")),
+        padding_y="10px",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+        width="100%",
+        class_name="ledger-card",
     )
 
 
@@ -72,7 +108,7 @@ def _history() -> rx.Component:
                 rx.table.column_header_cell("Activity"),
                 rx.table.column_header_cell("Change", justify="end"),
                 rx.table.column_header_cell("Balance after", justify="end"),
-                rx.table.column_header_cell("Reference"),
+                rx.table.column_header_cell("For"),
                 rx.table.column_header_cell("Note"),
             ),
         ),
@@ -81,6 +117,18 @@ def _history() -> rx.Component:
         size="2",
         width="100%",
         id="ledger-table",
+    )
+    # Narrow screens get one card per entry: the amount stays in sight.
+    entries = rx.box(
+        rx.box(table, display=["none", "none", "block"]),
+        rx.vstack(
+            rx.foreach(AccountState.entries, _entry_card),
+            spacing="2",
+            width="100%",
+            display=["flex", "flex", "none"],
+            id="ledger-cards",
+        ),
+        width="100%",
     )
     return rx.card(
         rx.vstack(
@@ -92,7 +140,7 @@ def _history() -> rx.Component:
             ),
             rx.cond(
                 AccountState.total > 0,
-                rx.box(table, pager(AccountState), width="100%"),
+                rx.box(entries, pager(AccountState), width="100%"),
                 rx.cond(
                     AccountState.loading,
                     rx.skeleton(height="120px", width="100%"),

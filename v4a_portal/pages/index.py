@@ -1,4 +1,4 @@
-"""`/`: straight on to the account when signed in, else to sign-in."""
+"""`/`: straight on to the Studio when signed in, else to sign-in."""
 
 import reflex as rx
 

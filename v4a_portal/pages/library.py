@@ -1,15 +1,17 @@
-"""`/library`: the user's photos with the scripts written for each, and their video clips;
-newest first, paged on the server."""
+"""`/library`: the user's photos with the scripts written for each, every script (kept after
+its photo is deleted), and their video clips; newest first, paged on the server."""
 
 import reflex as rx
 
 from v4a_portal import routes
 from v4a_portal.components.empty_state import empty_state, studio_empty_card
 from v4a_portal.components.library_photo import library_photo
+from v4a_portal.components.library_scripts import library_scripts
 from v4a_portal.components.library_videos import library_videos
 from v4a_portal.components.pager import pager
 from v4a_portal.components.template import template
 from v4a_portal.state.library import LibraryState
+from v4a_portal.state.library_scripts import LibraryScriptsState
 from v4a_portal.state.library_videos import LibraryVideosState
 
 
@@ -75,14 +77,18 @@ def _tab(icon: str, label: str, value: str) -> rx.Component:
     )
 
 
-@template(routes.LIBRARY, "Library", on_load=[LibraryState.load, LibraryVideosState.load_videos])
+@template(
+    routes.LIBRARY,
+    "Library",
+    on_load=[LibraryState.load, LibraryVideosState.load_videos, LibraryScriptsState.load_scripts],
+)
 def library() -> rx.Component:
     return rx.vstack(
         rx.flex(
             rx.vstack(
                 rx.heading("Library", size="7"),
                 rx.text(
-                    "Your product photos with the scripts written for each, and every video "
+                    "Your product photos, every script written for them and every video "
                     "clip, newest first.",
                     color_scheme="gray",
                 ),
@@ -95,14 +101,16 @@ def library() -> rx.Component:
         ),
         rx.tabs.root(
             rx.tabs.list(
-                _tab("images", "Photos & scripts", "photos"),
+                _tab("images", "Photos", "photos"),
+                _tab("file-text", "Scripts", "scripts"),
                 _tab("clapperboard", "Videos", "videos"),
                 size="2",
             ),
             rx.tabs.content(_photos_tab(), value="photos", padding_top="20px"),
+            rx.tabs.content(library_scripts(), value="scripts", padding_top="20px"),
             rx.tabs.content(library_videos(), value="videos", padding_top="20px"),
             value=LibraryVideosState.tab,
-            on_change=LibraryVideosState.show_tab,
+            on_change=[LibraryVideosState.show_tab, LibraryScriptsState.show],
             width="100%",
         ),
         spacing="5",

@@ -72,6 +72,12 @@ class OpenAIWriter:
             f"Tone: {brief.tone or 'energetic'}\nLanguage: {brief.language}\n"
             f"Total length: {brief.target_duration} seconds."
         )
+        if brief.variant:
+            ask += (
+                "\nThis is a new version of a script already written for this brief: take "
+                "a different hook, angle and wording, keeping to the same product, audience "
+                f"and tone (version {brief.variant})."
+            )
         try:
             completion = self.client.chat.completions.create(
                 model=self.model,

@@ -34,6 +34,9 @@ class Brief:
     target_duration: int
     image_bytes: bytes
     image_content_type: str
+    # "" for a first script; for a regeneration, which one ("<parent id>:<attempt>"), so a
+    # writer can vary hook, angle and wording while keeping to the same brief.
+    variant: str = ""
 
 
 class WriterError(Exception):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, func, or_, select, update
@@ -142,6 +142,23 @@ def _grant_daily_bonus(session: Session, user: User) -> None:
             key=ledger_keys.daily_bonus(user.id, now),
             reference=f"user:{user.id}",
         )
+
+
+@dataclass(frozen=True)
+class DailyBonus:
+    credits: int
+    # The first sign-in from this moment on grants it (UTC); None when one is due now.
+    next_at: datetime | None
+
+
+def daily_bonus(user: User) -> DailyBonus:
+    """The daily sign-in bonus and when this user's next one comes (the cooldown above)."""
+    settings = get_settings()
+    last = user.last_login_bonus_date
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=UTC)  # SQLite hands back naive datetimes written as UTC
+    next_at = last + timedelta(hours=settings.daily_bonus_hours) if last else None
+    return DailyBonus(settings.daily_bonus, next_at if next_at and next_at > utcnow() else None)
 
 
 def set_role(session: Session, email: str, role: Role | str, actor: User | None = None) -> User:

@@ -340,14 +340,12 @@ def _decode(stream: BinaryIO, max_megapixels: int, declared: str | None) -> tupl
     except Image.DecompressionBombError as exc:
         raise _too_many_pixels(max_megapixels) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        said = f" (it was sent as {declared})" if declared else ""
-        raise UnsupportedMedia(
-            f"This file is not a JPEG, PNG or WebP image{said}.", code="unsupported_image"
-        ) from exc
+        stream.seek(0)
+        raise _not_a_photo(stream.read(512), declared) from exc
     # Pillow's JPEG reader returns MPO for a JPEG with extra frames (some cameras): frame one.
     fmt = "JPEG" if image.format == "MPO" else str(image.format)
     if image.width * image.height > max_megapixels * 1_000_000:
-        raise _too_many_pixels(max_megapixels)
+        raise _too_many_pixels(max_megapixels, image.size)
     if fmt != "JPEG" and getattr(image, "is_animated", False):
         raise UnsupportedMedia("Animated images are not supported.", code="animated_image")
     try:
@@ -361,8 +359,70 @@ def _decode(stream: BinaryIO, max_megapixels: int, declared: str | None) -> tupl
     return image, fmt
 
 
-def _too_many_pixels(max_megapixels: int) -> TooLarge:
-    return TooLarge(f"The photo has more than {max_megapixels} megapixels.", code="too_many_pixels")
+def _too_many_pixels(max_megapixels: int, size: tuple[int, int] | None = None) -> TooLarge:
+    """The limit in pixels, and the size to resize to (at the photo's shape when known)."""
+    width, height = size or (4, 3)
+    scale = (max_megapixels * 1_000_000 / (width * height)) ** 0.5
+    found = f"The photo is {width} × {height} pixels" if size else "The photo has too many pixels"
+    return TooLarge(
+        f"{found}; the limit is {max_megapixels} megapixels ({max_megapixels} million pixels). "
+        f"Resize it to at most {int(width * scale)} × {int(height * scale)} pixels and "
+        "upload it again.",
+        code="too_many_pixels",
+    )
+
+
+# The first bytes of common files that are not photos we take, and what to call them; the
+# flag says it is a picture in a format we do not read.
+_SIGNATURES: tuple[tuple[bytes, str, bool], ...] = (
+    (b"%PDF", "a PDF document", False),
+    (b"GIF8", "a GIF image", True),
+    (b"PK\x03\x04", "a ZIP archive (or an Office document)", False),
+    (b"\x7fELF", "a program", False),
+    (b"MZ", "a program", False),
+    (b"BM", "a BMP image", True),
+    (b"II*\x00", "a TIFF image", True),
+    (b"MM\x00*", "a TIFF image", True),
+    (b"\x1a\x45\xdf\xa3", "a video", False),
+)
+_DECLARED_NAMES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WebP"}
+_ASK = "Please upload the product photo as a JPEG, PNG or WebP image instead."
+
+
+def _kind_of_file(head: bytes) -> tuple[str, bool]:
+    """What a file that is not a JPEG, PNG or WebP looks like, from its first bytes, and
+    whether it is a picture at all."""
+    for signature, name, picture in _SIGNATURES:
+        if head.startswith(signature):
+            return name, picture
+    if head[4:8] == b"ftyp":
+        if head[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"avif"):
+            return "a HEIC or AVIF photo", True
+        return "a video", False
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip().lower()
+    if text.startswith((b"<svg", b"<?xml")) and b"<svg" in text:
+        return "an SVG drawing", True
+    if text.startswith(b"<"):
+        return "a text file (a web page or code)", False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return "", False
+    return "a text file", False
+
+
+def _not_a_photo(head: bytes, declared: str | None) -> UnsupportedMedia:
+    kind, picture = _kind_of_file(head)
+    named = _DECLARED_NAMES.get(declared or "")
+    posing = f", although it is named or labelled as a {named}" if named else ""
+    if picture:
+        said = f"This file is {kind}, a format we cannot use{posing}. Save or export it as JPEG"
+        message = f"{said} or PNG and upload it again."
+    elif kind:
+        message = f"This file is {kind}, not a photo{posing}. {_ASK}"
+    else:
+        message = f"This file is not a photo we can read{posing}. {_ASK}"
+    return UnsupportedMedia(message, code="unsupported_image")
 
 
 def _encode(image: Image.Image, fmt: str, out: IO[bytes]) -> Image.Image:

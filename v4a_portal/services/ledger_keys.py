@@ -37,7 +37,8 @@ def script_debit(user_id: int, nonce: str) -> str:
 
 
 def refund_of(debit_key: str) -> str:
-    """The refund of a debit, derived from its key (a script whose writer failed)."""
+    """The refund of a debit, derived from its key: a script whose writer failed, or a
+    regeneration that came back identical to its parent. One key, so at most one refund."""
     return f"{REFUND_PREFIX}{debit_key}"
 
 

@@ -72,7 +72,10 @@ class AuthState(rx.State):
         user_id = user.id if user else None
         auth = await self.get_state(AuthState)
         if user_id != auth._user_id:
-            await self._forget_everything()
+            # A state that served nobody yet holds nothing to forget but what the browser
+            # keeps for itself (e.g. the Studio's last work), which must survive.
+            if auth._user_id is not None:
+                await self._forget_everything()
             auth._user_id = user_id
         auth._show(user)
         return user
@@ -128,11 +131,11 @@ class AuthState(rx.State):
 
     @rx.event
     async def enter(self) -> EventSpec:
-        """The root URL: the account when signed in, else the sign-in page."""
+        """The root URL: the Studio (where work starts) when signed in, else sign-in."""
         user = await self._signed_in()
         if user is None:
             self.signin_ready = False
-        return rx.redirect(routes.ACCOUNT if user else routes.SIGNIN, replace=True)
+        return rx.redirect(routes.HOME if user else routes.SIGNIN, replace=True)
 
     @rx.event
     async def sign_out(self) -> EventSpec:

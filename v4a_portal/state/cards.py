@@ -36,6 +36,11 @@ class ScriptCard:
     # "Regenerated from #12", or "" for a first script.
     lineage: str
     studio_url: str
+    # The brief as entered, to fill the Studio's form again ("" / 0 when not given).
+    audience: str = ""
+    tone: str = ""
+    language: str = ""
+    duration: int = 0
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,10 @@ def script_card(script: GeneratedScript) -> ScriptCard:
         when=formatting.timestamp(script.created_at),
         lineage=f"Regenerated from #{parent}" if parent else "",
         studio_url=routes.studio(script=script.id),
+        audience=script.audience or "",
+        tone=script.tone or "",
+        language=script.language or "",
+        duration=script.target_duration or 0,
     )
 
 

@@ -32,6 +32,8 @@ from v4a_portal.state import formatting, messages
 # was queued behind a fresher read of the row) must not move it back.
 _STAGE = {VideoStatus.pending.value: 0, VideoStatus.processing.value: 1}
 _FINAL_STAGE = 2
+# How much of a free-text prompt a card shows.
+PROMPT_SHOWN = 140
 
 
 class ClipEvent(TypedDict):
@@ -70,6 +72,8 @@ class ClipCard:
     script_id: int
     script_label: str
     script_url: str
+    # A clip made without a script: what it was asked to show (shortened), "" otherwise.
+    prompt: str = ""
 
 
 def _model_label(model_id: str) -> str:
@@ -119,7 +123,13 @@ def clip_card(
         script_id=(script.id or 0) if script else 0,
         script_label=f"Script #{script.id} · {script.product or 'Untitled'}" if script else "",
         script_url=routes.studio(script=script.id) if script else "",
+        prompt="" if video.script_id else _shortened(video.prompt or ""),
     )
+
+
+def _shortened(text: str, limit: int = PROMPT_SHOWN) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def cards_for(session: Session, user_id: int, rows: list[Video]) -> list[ClipCard]:

@@ -74,7 +74,7 @@ class LibraryState(Paging, AuthState):
         if kept is not None:
             scripts_word = "script is" if kept == 1 else "scripts are"
             self.status = f"{name} was deleted." + (
-                f" Its {kept} {scripts_word} kept." if kept else ""
+                f" Its {kept} {scripts_word} kept. Find them under Scripts." if kept else ""
             )
             self.total -= 1
             self.page = min(self.page, self._last_page())  # the last photo of the last page

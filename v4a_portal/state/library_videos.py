@@ -24,7 +24,7 @@ FILTERS: dict[str, str | None] = {
     "active": ",".join(ACTIVE_STATUSES),
     **{s.value: s.value for s in (VideoStatus.completed, VideoStatus.failed, VideoStatus.canceled)},
 }
-TABS = ("photos", "videos")
+TABS = ("photos", "scripts", "videos")
 
 
 def _videos_page(user_id: int, status: str | None, page: int) -> tuple[list[ClipCard], int]:

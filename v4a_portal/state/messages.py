@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from v4a_portal.models import LedgerKind, Role
 from v4a_portal.services.errors import DomainError, InsufficientCredits, NotFound
+from v4a_portal.state import formatting
 
 # Codes the OAuth callback puts in /signin?error=... (api/auth.py) and what they mean.
 SIGNIN_ERRORS: dict[str, str] = {
@@ -55,6 +58,55 @@ def signin_error(code: str | None) -> str:
 
 def kind_label(kind: str) -> str:
     return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
+
+
+def ledger_activity(kind: str, regenerated: bool) -> str:
+    """The Activity column: writing and regenerating a script are told apart."""
+    if kind == LedgerKind.script:
+        return "Ad script regenerated" if regenerated else "Ad script written"
+    return kind_label(kind)
+
+
+# Why a refund was made, from the code the service noted on it.
+REFUND_REASONS: dict[str, str] = {
+    "canceled": "Canceled",
+    "provider_canceled": "Canceled",
+    "timed_out": "Took too long and was stopped",
+    "too_many_attempts": "Failed repeatedly on our side",
+    "photo_missing": "The photo was missing",
+    "photo_deleted": "The photo was deleted",
+    "same_as_parent": "The new version was the same as the script it redid",
+    "orphaned": "The request was interrupted",
+    "script_timed_out": "The request was interrupted",
+}
+
+
+def ledger_note(kind: str, note: str) -> str:
+    """The note a customer reads: a refund's reason in words; no order details in codes
+    (the "For" column says what it paid for); anything staff wrote, as written."""
+    if kind == LedgerKind.refund:
+        return REFUND_REASONS.get(note, "Failed on our side" if note else "")
+    if kind in (LedgerKind.video, LedgerKind.script):
+        return ""
+    return note
+
+
+def credit_pack(pack_id: str) -> str:
+    """'starter_500' → 'Credit pack: starter 500'."""
+    return f"Credit pack: {pack_id.replace('_', ' ')}".strip()
+
+
+def ledger_subject(what: str, script_id: int, parent_id: int, video_id: int, clips: int) -> str:
+    """What an entry paid for or gave back, in words (services/ledger_subjects.Subject)."""
+    if what == "script":
+        return f"Script #{script_id}" + (f", regenerated from #{parent_id}" if parent_id else "")
+    if what == "script_request":
+        return f"Regeneration of script #{parent_id}" if parent_id else "Script request"
+    if what == "clip":
+        return f"Clip #{video_id}"
+    if what == "batch":
+        return f"Batch of {clips} clips" if clips else "Batch of clips"
+    return ""
 
 
 def role_label(role: str) -> str:
@@ -167,3 +219,21 @@ def clip_status(status: str) -> str:
 def credits_short(needed: int, balance: int) -> str:
     """Why Generate is off: the same words as a refused debit (error_text)."""
     return f"This costs {needed} credits and you have {balance}: {needed - balance} more needed."
+
+
+def daily_bonus_note(credits: int, next_at: datetime | None, now: datetime) -> str:
+    """The way back to credits that costs nothing: when the next daily bonus comes."""
+    if next_at is None:
+        return (
+            f"Your daily bonus of {credits} credits is ready: sign out and sign in again "
+            "to collect it."
+        )
+    hours = max(1, round((next_at - now).total_seconds() / 3600))
+    about = "about an hour" if hours == 1 else f"about {hours} hours"
+    return (
+        f"Your next daily bonus of {credits} credits comes with your first sign-in after "
+        f"{formatting.timestamp(next_at)} (in {about})."
+    )
+
+
+BUY_CREDITS = "Buy credits"

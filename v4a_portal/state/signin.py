@@ -16,7 +16,7 @@ from v4a_portal.state.auth import AuthState
 
 class SignInState(AuthState):
     error: str = ""
-    login_url: str = routes.google_login(routes.ACCOUNT)
+    login_url: str = routes.google_login(routes.HOME)
     signup_bonus: int = 0
 
     @rx.event
@@ -25,7 +25,7 @@ class SignInState(AuthState):
         # Only local paths: the same rule the login route applies to `next`.
         next_path = safe_next(params.get("next"))
         if urlsplit(next_path).path.rstrip("/") in ("", routes.SIGNIN):
-            next_path = routes.ACCOUNT
+            next_path = routes.HOME
         if await self._signed_in() is not None:
             return rx.redirect(next_path, replace=True)
         self.error = messages.signin_error(params.get("error"))

@@ -2,11 +2,14 @@
 
 A later step (video from photo + script) builds on `photo` and `script` here. Each handler
 re-reads the session; ids from the browser only ever reach the services' *_owned lookups.
+The work on screen is kept in the URL (`/studio?photo=…&script=…`) and in the browser's
+storage, so a reload, a bookmark, a new tab or coming back from another page restores it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import tempfile
 from dataclasses import dataclass
@@ -15,8 +18,10 @@ from typing import Any, BinaryIO
 import reflex as rx
 from reflex.event import EventSpec
 
+from v4a_portal import routes
 from v4a_portal.db import session_scope
-from v4a_portal.services import catalog, images, scripts
+from v4a_portal.models import User, utcnow
+from v4a_portal.services import accounts, catalog, images, scripts
 from v4a_portal.services.errors import InvalidInput, NotFound, TooLarge
 from v4a_portal.settings import get_settings
 from v4a_portal.state import messages
@@ -35,6 +40,12 @@ RECENT_PHOTOS = 8
 DEFAULT_TONE, DEFAULT_LANGUAGE, DEFAULT_DURATION = "professional", "en", 8
 # Uploads up to this size stay in memory while they arrive; larger ones spill to disk.
 _SPOOL_IN_MEMORY = 1024 * 1024
+# Puts the work on screen in the address bar without a navigation (Reflex reads the live
+# query string into the next event's router data); only while the Studio is still shown.
+_SHOW_IN_URL_JS = (
+    "(url => {{ if (window.location.pathname.replace(/\\/$/, '') === {studio}) "
+    "window.history.replaceState(window.history.state, '', url); }})({url})"
+)
 
 NO_PHOTO = PhotoCard(
     id=0, url="", thumbnail_url="", name="", details="", uploaded="", studio_url=""
@@ -103,6 +114,15 @@ def _edit(user_id: int, script_id: int, text: str) -> ScriptCard:
         return script_card(scripts.edit(session, user_id, script_id, text))
 
 
+def _remembered(url: str) -> tuple[int, int]:
+    """(photo, script) from a Studio URL kept in the browser; (0, 0) for anything else."""
+    path, _, query = url.partition("?")
+    if path != routes.STUDIO:
+        return 0, 0
+    params = dict(p.partition("=")[::2] for p in query.split("&"))
+    return row_id(params.get("photo")), row_id(params.get("script"))
+
+
 def _seconds(value: object) -> int:
     """The chosen length; the service checks it is one it offers."""
     try:
@@ -130,10 +150,29 @@ class StudioState(AuthState):
     editing: bool = False
     edit_error: str = ""
     script_note: str = ""
+    # The brief the form shows: the open script's inputs, or what was last written from.
+    # `brief_version` remounts the form when they are set from here, not typed.
+    brief_product: str = ""
+    brief_audience: str = ""
+    brief_tone: str = DEFAULT_TONE
+    brief_language: str = DEFAULT_LANGUAGE
+    brief_duration: str = str(DEFAULT_DURATION)
+    brief_version: int = 0
+    # Where credits come from when they run short (the daily bonus; billing).
+    bonus_note: str = ""
+    # The last Studio URL of this browser, for a bare /studio in a new tab.
+    last_work: str = rx.LocalStorage("", name="v4a_studio_work", sync=False)
 
     @rx.var
     def has_photo(self) -> bool:
         return self.photo.id > 0
+
+    @rx.var
+    def script_short(self) -> str:
+        """Why a script cannot be paid for, in words; "" when the balance covers it."""
+        if self.credits >= self.price:
+            return ""
+        return messages.credits_short(self.price, self.credits)
 
     @rx.var
     def has_script(self) -> bool:
@@ -150,22 +189,44 @@ class StudioState(AuthState):
         asked = bool(asked_photo or asked_script)
         if not asked:  # re-check what this tab had open: it may have been deleted since
             asked_photo, asked_script = self.photo.id, self.script.id
+        if not (asked_photo or asked_script):  # a new tab: what this browser had open
+            asked_photo, asked_script = _remembered(self.last_work)
         opened, error = await call(_open, user.id, asked_photo, asked_script)
         self.price, self.max_upload_mb = catalog.script_price(), get_settings().max_upload_mb
         self.uploading = self.checking = False
         self.photo_note = self.script_note = self.script_error = self.edit_error = ""
+        self._note_bonus(user)
         if opened is not None:
             self.recent = opened.recent
             self._show_work(opened.photo, opened.script)
             # Only an id the user asked for is worth a word; a vanished one just closes.
             error = messages.NOT_FOUND if opened.missing and asked else ""
         self.photo_error = error
-        return None
+        return self._remember()
+
+    def _note_bonus(self, user: User) -> None:
+        bonus = accounts.daily_bonus(user)
+        self.bonus_note = messages.daily_bonus_note(bonus.credits, bonus.next_at, utcnow())
 
     def _show_work(self, photo: PhotoCard | None, script: ScriptCard | None) -> None:
         self.photo = photo or NO_PHOTO
         self.script = script or NO_SCRIPT
         self.editing = False
+        if script is not None:  # its brief, to write from again
+            self.brief_product = script.product if script.product != "Untitled product" else ""
+            self.brief_audience = script.audience
+            self.brief_tone = script.tone or DEFAULT_TONE
+            self.brief_language = script.language or DEFAULT_LANGUAGE
+            self.brief_duration = str(script.duration or DEFAULT_DURATION)
+            self.brief_version += 1
+
+    def _remember(self) -> EventSpec:
+        """The work on screen into the address bar and this browser's storage."""
+        url = routes.studio(photo=self.photo.id or None, script=self.script.id or None)
+        self.last_work = url
+        return rx.call_script(
+            _SHOW_IN_URL_JS.format(studio=json.dumps(routes.STUDIO), url=json.dumps(url))
+        )
 
     @rx.event
     async def choose_photo(self, photo_id: int) -> EventSpec | None:
@@ -176,13 +237,16 @@ class StudioState(AuthState):
         self.photo_error, self.photo_note = error, ""
         if card is not None and card.id != self.photo.id:
             self._show_work(card, None)
-        return None
+            await self._follow_script()
+        return self._remember()
 
     @rx.event
-    def clear_photo(self) -> None:
+    async def clear_photo(self) -> EventSpec:
         """Back to the drop zone; nothing is deleted."""
         self._show_work(None, None)
         self.photo_error = self.photo_note = self.script_error = ""
+        await self._follow_script()
+        return self._remember()
 
     @rx.event
     def upload_rejected(self, reasons: str) -> None:
@@ -236,8 +300,10 @@ class StudioState(AuthState):
             if saved is not None:
                 card, created = saved
                 self._show_work(card, None)
+                await self._follow_script()
                 self.photo_note = "" if created else "You uploaded this photo before; it is reused."
                 self.recent = [card, *[p for p in self.recent if p.id != card.id]][:RECENT_PHOTOS]
+                return self._remember()
         return None
 
     @rx.event(background=True)
@@ -260,11 +326,15 @@ class StudioState(AuthState):
                 language=str(form.get("language") or DEFAULT_LANGUAGE)[:20],
                 target_duration=_seconds(form.get("duration")),
             )
+            # What was typed stays in the form, whatever the writer answers.
+            self.brief_product, self.brief_audience = request.product, request.audience or ""
+            self.brief_tone, self.brief_language = request.tone or "", request.language
+            self.brief_duration = str(request.target_duration)
             self._start_writing()
         card, error = await call(_write, user.id, request, unexpected=messages.SCRIPT_CRASHED)
         async with self:
             await self._finish_writing(card, error)
-        return None
+            return self._remember()
 
     @rx.event(background=True)
     async def regenerate(self):
@@ -281,7 +351,7 @@ class StudioState(AuthState):
         card, error = await call(_regenerate, user.id, parent_id, unexpected=crashed)
         async with self:
             await self._finish_writing(card, error)
-        return None
+            return self._remember()
 
     def _start_writing(self) -> None:
         self.writing, self.editing = True, False
@@ -292,8 +362,16 @@ class StudioState(AuthState):
         self.script_error = error
         if card is not None:
             self.script = card
+            await self._follow_script()
         # Credits were spent (or refunded): the header follows without a reload.
         await self._signed_in()
+
+    async def _follow_script(self) -> None:
+        """The video step takes the new script's length and prompt (state/studio_video.py)."""
+        from v4a_portal.state.studio_video import StudioVideoState  # it builds on this state
+
+        video = await self.get_state(StudioVideoState)
+        video.follow_script()
 
     @rx.event
     def start_edit(self) -> None:

@@ -19,6 +19,7 @@ from v4a_portal.services import catalog, videos
 from v4a_portal.services.errors import InvalidInput
 from v4a_portal.settings import get_settings
 from v4a_portal.state import messages
+from v4a_portal.state.cards import ScriptCard
 from v4a_portal.state.clip_cards import ClipCard, cards_for, owned_cards
 from v4a_portal.state.live_clips import LiveClips
 from v4a_portal.state.service_call import call
@@ -79,6 +80,10 @@ def _request(user_id: int, request: ClipRequest) -> list[ClipCard]:
         return owned_cards(session, user_id, requested.video_ids)
 
 
+def _video_prompt(script: ScriptCard) -> str:
+    return next((ln.text for ln in script.lines if ln.label == "VIDEO PROMPT"), "")
+
+
 def _one(value: str | list[str]) -> str:
     """A control's value (a segmented control may send a list), kept short."""
     if isinstance(value, list):
@@ -104,6 +109,13 @@ class StudioVideoState(LiveClips, StudioState):
     price_error: str = ""  # the catalog refused this combination
     generating: bool = False
     video_error: str = ""
+    # What the video shows: the script's VIDEO PROMPT when a script is opened, then whatever
+    # is typed (kept on blur, so coming back to the Studio finds it). `prompt_version`
+    # remounts the box when the text is set from here.
+    prompt: str = ""
+    prompt_version: int = 0
+    # The script the length and prompt were last taken from (-1: none yet).
+    _followed_script: int = -1
 
     # One per request the tab is about to make: a retried or doubled submit is paid once.
     _request_key: str = ""
@@ -111,7 +123,7 @@ class StudioVideoState(LiveClips, StudioState):
     @rx.var
     def script_prompt(self) -> str:
         """The script's VIDEO PROMPT, which prefills the prompt box."""
-        return next((ln.text for ln in self.script.lines if ln.label == "VIDEO PROMPT"), "")
+        return _video_prompt(self.script)
 
     def _chosen(self) -> ModelChoice | None:
         return next((m for m in self.models if m.id == self.model), None)
@@ -142,6 +154,12 @@ class StudioVideoState(LiveClips, StudioState):
         return self._blocker()
 
     @rx.var
+    def credits_blocker(self) -> str:
+        """The blocker when it is the balance (shown with the way to more credits)."""
+        blocker = self._blocker()
+        return blocker if self.photo.id and not self.price_error and blocker else ""
+
+    @rx.var
     def short_of_credits(self) -> bool:
         return self.video_price > self.credits
 
@@ -166,12 +184,31 @@ class StudioVideoState(LiveClips, StudioState):
             return self._bounce(user)
         self.models = [_choice(m) for m in catalog.models()]
         self.max_clips = get_settings().max_clips_per_request
+        self.follow_script()
         self._fit_choices()
         self._request_key = self._request_key or uuid.uuid4().hex
         self.generating, self.video_error, self.clips_error = False, "", ""
         recent, self.clips_error = await call(_recent, user.id)
         self.clips = recent or []
         return StudioVideoState.watch_clips if self._active_ids() else None
+
+    def follow_script(self) -> None:
+        """A newly opened script sets the prompt and, where the model offers it, the length
+        (a script of 8 s makes clips of 8 s); the same script again changes nothing."""
+        if self.script.id == self._followed_script:
+            return
+        self._followed_script = self.script.id
+        self.prompt = _video_prompt(self.script)
+        self.prompt_version += 1
+        chosen = self._chosen() or (self.models[0] if self.models else None)
+        if chosen is not None and str(self.script.duration) in chosen.durations:
+            self.duration = str(self.script.duration)
+        self._fit_choices()
+
+    @rx.event
+    def keep_prompt(self, text: str) -> None:
+        """The prompt as typed (on blur), so it outlasts a visit to another page."""
+        self.prompt = str(text)[: videos.MAX_PROMPT + 1]
 
     def _fit_choices(self) -> None:
         """Keep what was chosen where the (new) model offers it, else its first option."""
@@ -245,6 +282,7 @@ class StudioVideoState(LiveClips, StudioState):
                 "idempotency_key": self._request_key,
             }
             self.generating, self.video_error, self.clips_error = True, "", ""
+            self.prompt = prompt
         cards, error = await call(_request, user.id, request, unexpected=messages.VIDEO_CRASHED)
         async with self:
             self.generating, self.video_error = False, error

@@ -1,5 +1,8 @@
 """Ad scripts: generate (paid), regenerate (paid, linked to its parent), edit (free), list.
 
+A regeneration is seeded by its parent and attempt, so the writer varies it; one that still
+comes back word for word as its parent is refunded and not kept (SameScript).
+
 Credits are debited before the writer runs, in a transaction of their own, so parallel
 requests can never spend more than the balance. Every debit then ends with exactly one of
 a stored script (which records the debit's key in `charge_key`) or a refund (whose
@@ -13,7 +16,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlmodel import Session, col
 
 from v4a_portal.db import session_scope
@@ -34,6 +37,12 @@ class ScriptFailed(DomainError):
     """The writer failed; the credits were refunded."""
 
     code, status = "script_failed", 503
+
+
+class SameScript(DomainError):
+    """A regeneration came back word for word as its parent: nothing kept, refunded."""
+
+    code, status = "same_script", 409
 
 
 @dataclass(frozen=True)
@@ -75,6 +84,14 @@ class Generated:
     balance: int
 
 
+@dataclass(frozen=True)
+class _Parent:
+    """What a regeneration redoes: the script and its text when the new one was asked."""
+
+    id: int
+    text: str
+
+
 def generate(
     user_id: int,
     request: ScriptRequest,
@@ -84,6 +101,19 @@ def generate(
 ) -> Generated:
     """Debit, write, store. Raises InsufficientCredits (nothing spent) or ScriptFailed
     (refunded)."""
+    parent = None
+    if parent_script_id is not None:
+        with session_scope() as session:
+            found = get_owned(session, user_id, parent_script_id)
+            parent = _Parent(parent_script_id, found.script_text)
+    return _generate(user_id, request, parent, writer)
+
+
+def _generate(
+    user_id: int, request: ScriptRequest, parent: _Parent | None, writer: ScriptWriter | None
+) -> Generated:
+    """Debit, write, store; a regeneration identical to its parent is refunded instead
+    (SameScript), under the same key as any other refund of that debit, so at most once."""
     request = request.checked()
     with session_scope() as session:
         image = images.get_owned(session, user_id, request.image_id)
@@ -91,12 +121,14 @@ def generate(
         content_type = image.content_type or "image/jpeg"
     price = catalog.script_price()
     debit_key = ledger_keys.script_debit(user_id, uuid.uuid4().hex)
+    # A regeneration is seeded by its parent and attempt: the debits asked for that parent.
+    variant = f"{parent.id}:{_attempts(user_id, parent.id) + 1}" if parent else ""
     ledger.apply(
         user_id=user_id,
         delta=-price,
         kind=LedgerKind.script,
         key=debit_key,
-        reference=f"image:{request.image_id}",
+        reference=_regeneration_of(parent.id) if parent else f"image:{request.image_id}",
     )
     writer = writer or writer_for(get_settings())
     brief = Brief(
@@ -107,6 +139,7 @@ def generate(
         request.target_duration,
         image_bytes,
         content_type,
+        variant,
     )
     try:
         script = writer.write(brief)
@@ -119,6 +152,14 @@ def generate(
     except Exception:
         refund_unless_stored(debit_key, "writer_crashed")
         raise
+    if parent is not None and _same_text(text_format.render(script), parent.text):
+        refund_unless_stored(debit_key, "same_as_parent")
+        raise SameScript(
+            f"The writer came back with script #{parent.id} word for word, so nothing new "
+            f"was kept and your {price} credits were refunded (balance {_balance(user_id)}). "
+            "Try again, or change the brief for a new angle.",
+        )
+    parent_script_id = parent.id if parent else None
     try:
         return _store(user_id, request, script, writer.name, price, parent_script_id, debit_key)
     except ScriptFailed:
@@ -216,6 +257,29 @@ def _stored(session: Session, debit_key: str) -> bool:
     return found is not None
 
 
+def _regeneration_of(parent_id: int) -> str:
+    return f"regenerate:{parent_id}"
+
+
+def _attempts(user_id: int, parent_id: int) -> int:
+    """How many regenerations of this script were paid for (kept, failed or refunded)."""
+    with session_scope() as session:
+        found = session.execute(
+            select(func.count())
+            .select_from(CreditLedger)
+            .where(
+                col(CreditLedger.user_id) == user_id,
+                col(CreditLedger.kind) == LedgerKind.script,
+                col(CreditLedger.reference) == _regeneration_of(parent_id),
+            )
+        ).scalar_one()
+    return int(found)
+
+
+def _same_text(new: str, old: str) -> bool:
+    return " ".join(new.split()) == " ".join(old.split())
+
+
 def _balance(user_id: int) -> int:
     with session_scope() as session:
         return ledger.balance(session, user_id)
@@ -239,7 +303,8 @@ def regenerate(user_id: int, script_id: int, *, writer: ScriptWriter | None = No
             parent.language or "en",
             parent.target_duration or 8,
         )
-    return generate(user_id, request, parent_script_id=script_id, writer=writer)
+        redone = _Parent(script_id, parent.script_text)
+    return _generate(user_id, request, redone, writer)
 
 
 def edit(session: Session, user_id: int, script_id: int, text: str) -> GeneratedScript:
@@ -264,12 +329,30 @@ def list_for(
     user_id: int,
     *,
     image_id: int | None = None,
+    search: str | None = None,
     page: int = 1,
     per_page: int = 20,
 ) -> tuple[list[GeneratedScript], int]:
+    """The user's scripts, newest first: all of them (with or without a photo), one
+    photo's, or those whose product, audience or text contain `search` (any case)."""
     query = select(GeneratedScript).where(col(GeneratedScript.user_id) == user_id)
     if image_id is not None:
         query = query.where(col(GeneratedScript.image_id) == image_id)
+    words = (search or "").strip()[:200]
+    if words:
+        pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            or_(
+                *(
+                    col(column).ilike(pattern, escape="\\")
+                    for column in (
+                        GeneratedScript.product,
+                        GeneratedScript.audience,
+                        GeneratedScript.script_text,
+                    )
+                )
+            )
+        )
     query = query.order_by(col(GeneratedScript.id).desc())
     return ownership.page_of(session, query, page, per_page)
 

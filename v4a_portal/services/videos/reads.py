@@ -47,3 +47,18 @@ def list_for(
         query = query.where(col(Video.script_id) == script_id)
     query = query.order_by(col(Video.created_at).desc(), col(Video.id).desc())
     return ownership.page_of(session, query, page, per_page)
+
+
+def for_scripts(session: Session, user_id: int, script_ids: list[int]) -> dict[int, list[Video]]:
+    """The user's videos made from each of these scripts, newest first, in one query."""
+    found: dict[int, list[Video]] = {script_id: [] for script_id in script_ids}
+    if not script_ids:
+        return found
+    query = (
+        select(Video)
+        .where(col(Video.user_id) == user_id, col(Video.script_id).in_(script_ids))
+        .order_by(col(Video.created_at).desc(), col(Video.id).desc())
+    )
+    for video in session.execute(query).scalars():
+        found[video.script_id or 0].append(video)
+    return found
