@@ -41,6 +41,7 @@ class SweepResult(TypedDict):
     requeued: list[int]
     timed_out: list[int]
     scripts_refunded: int
+    analytics_refresh_enqueued: bool
 
 
 def sweep() -> SweepResult:

@@ -379,12 +379,12 @@ class AdResult(SQLModel, table=True):
 
 
 # The analytics queries scan a time window of each table (services/analytics).
-Index("ix_videos_created_at", Video.__table__.c.created_at)  # type: ignore[attr-defined]
+Index("ix_videos_created_at", Video.__table__.c.created_at)
 # A download through the media route finds its clip by the stored file's key.
-Index("ix_videos_file_path", Video.__table__.c.file_path)  # type: ignore[attr-defined]
-Index("ix_generated_scripts_created_at", GeneratedScript.__table__.c.created_at)  # type: ignore[attr-defined]
+Index("ix_videos_file_path", Video.__table__.c.file_path)
+Index("ix_generated_scripts_created_at", GeneratedScript.__table__.c.created_at)
 Index("ix_uploaded_images_created_at", UploadedImage.__table__.c.created_at)  # type: ignore[attr-defined]
-Index("ix_credit_ledger_created_at", CreditLedger.__table__.c.created_at)  # type: ignore[attr-defined]
+Index("ix_credit_ledger_created_at", CreditLedger.__table__.c.created_at)
 
 
 class AnalyticsSnapshot(SQLModel, table=True):

@@ -25,7 +25,7 @@ def tabs(current: str, state: type[AnalyticsPage]) -> rx.Component:
             *[
                 rx.link(
                     rx.hstack(rx.icon(icon, size=15), rx.text(label), spacing="1", align="center"),
-                    href=path + state.filter_query,  # type: ignore[attr-defined]
+                    href=path + state.filter_query,
                     size="2",
                     weight="medium",
                     underline="none",
@@ -52,12 +52,12 @@ def _choice(state: type[AnalyticsPage], name: str, everyone: str) -> rx.Componen
         rx.select.content(
             rx.select.item(everyone, value=ANY),
             rx.foreach(
-                state.choices.get(name, []),  # type: ignore[attr-defined]
+                state.choices.get(name, []),
                 lambda v: rx.select.item(v, value=v),
             ),
         ),
         value=getattr(state, name),
-        on_change=lambda v: state.set_filter(name, v),  # type: ignore[attr-defined]
+        on_change=lambda v: state.set_filter(name, v),  # type: ignore[operator]
         size="2",
     )
 
@@ -68,7 +68,7 @@ def filter_bar(state: type[AnalyticsPage]) -> rx.Component:
             rx.select.trigger(aria_label="Time window", min_width="150px"),
             rx.select.content(*[rx.select.item(label, value=v) for v, label in WINDOWS]),
             value=rx.cond(state.window != "", state.window, "30d"),
-            on_change=lambda v: state.set_filter("window", v),  # type: ignore[attr-defined]
+            on_change=lambda v: state.set_filter("window", v),  # type: ignore[operator]
             size="2",
         ),
         rx.cond(
@@ -77,7 +77,7 @@ def filter_bar(state: type[AnalyticsPage]) -> rx.Component:
                 rx.input(
                     type="date",
                     value=state.start,
-                    on_change=lambda v: state.set_filter("start", v),  # type: ignore[attr-defined]
+                    on_change=lambda v: state.set_filter("start", v),  # type: ignore[operator]
                     aria_label="From",
                     size="2",
                 ),
@@ -85,7 +85,7 @@ def filter_bar(state: type[AnalyticsPage]) -> rx.Component:
                 rx.input(
                     type="date",
                     value=state.end,
-                    on_change=lambda v: state.set_filter("end", v),  # type: ignore[attr-defined]
+                    on_change=lambda v: state.set_filter("end", v),  # type: ignore[operator]
                     aria_label="To",
                     size="2",
                 ),
@@ -106,13 +106,13 @@ def filter_bar(state: type[AnalyticsPage]) -> rx.Component:
                 rx.select.item("Not subscribed", value="no"),
             ),
             value=state.subscriber,
-            on_change=lambda v: state.set_filter("subscriber", v),  # type: ignore[attr-defined]
+            on_change=lambda v: state.set_filter("subscriber", v),  # type: ignore[operator]
             size="2",
         ),
         rx.button(
             rx.icon("x", size=14),
             "Clear",
-            on_click=state.clear_filters,  # type: ignore[attr-defined]
+            on_click=state.clear_filters,
             variant="ghost",
             color_scheme="gray",
             size="2",

@@ -12,7 +12,7 @@ from v4a_portal.state.analytics_page import AnalyticsPage
 
 
 def _heading(
-    state: type[AnalyticsPage], name: str, table: Any, key: Var, heading: Var
+    state: type[AnalyticsPage], name: str, table: Any, key: Var, heading: Var | str
 ) -> rx.Component:
     active = table.sort == key
     return rx.table.column_header_cell(
@@ -25,7 +25,7 @@ def _heading(
                 ),
                 rx.icon("arrow-up-down", size=13, color=rx.color("gray", 8)),
             ),
-            on_click=state.sort_table(name, key),  # type: ignore[attr-defined]
+            on_click=state.sort_table(name, key),  # type: ignore[operator]
             variant="ghost",
             color_scheme="gray",
             high_contrast=True,
@@ -50,7 +50,7 @@ def data_table(state: type[AnalyticsPage], name: str, title: str) -> rx.Componen
 
 
 def _table(state: type[AnalyticsPage], name: str, title: str) -> rx.Component:
-    table = state.tables[name]  # type: ignore[index]
+    table = state.tables[name]
     return rx.card(
         rx.vstack(
             rx.flex(
@@ -58,7 +58,7 @@ def _table(state: type[AnalyticsPage], name: str, title: str) -> rx.Component:
                 rx.button(
                     rx.icon("download", size=14),
                     "CSV",
-                    on_click=state.export_table(name),  # type: ignore[attr-defined]
+                    on_click=state.export_table(name),  # type: ignore[operator]
                     variant="soft",
                     size="1",
                     aria_label=f"Export {title} as CSV",
@@ -100,7 +100,7 @@ def _table(state: type[AnalyticsPage], name: str, title: str) -> rx.Component:
                 rx.hstack(
                     rx.button(
                         rx.icon("chevron-left", size=14),
-                        on_click=state.page_table(name, -1),  # type: ignore[attr-defined]
+                        on_click=state.page_table(name, -1),  # type: ignore[operator]
                         disabled=table.page <= 1,
                         variant="soft",
                         color_scheme="gray",
@@ -109,7 +109,7 @@ def _table(state: type[AnalyticsPage], name: str, title: str) -> rx.Component:
                     ),
                     rx.button(
                         rx.icon("chevron-right", size=14),
-                        on_click=state.page_table(name, 1),  # type: ignore[attr-defined]
+                        on_click=state.page_table(name, 1),  # type: ignore[operator]
                         disabled=table.page >= table.pages,
                         variant="soft",
                         color_scheme="gray",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import cast
 
 import reflex as rx
-from reflex.vars import NumberVar, ObjectVar
+from reflex.vars import NumberVar, ObjectVar, StringVar
 
 from v4a_portal.components.confirm_dialog import confirm_dialog, description
 from v4a_portal.components.photo_thumb import photo_thumb
@@ -190,7 +190,9 @@ def _lineage(card: ObjectVar[ClipCard]) -> rx.Component:
                 ),
                 rx.text(
                     rx.text.span("Prompt: ", weight="medium"),
-                    rx.cond(card.prompt != "", "“" + card.prompt + "”", "free text"),
+                    rx.cond(
+                        card.prompt != "", "“" + cast(StringVar, card.prompt) + "”", "free text"
+                    ),
                     size="1",
                     color_scheme="gray",
                     class_name="clip-prompt",
@@ -238,7 +240,7 @@ def _download(card: ObjectVar[ClipCard]) -> rx.Component:
             href=rx.cond(
                 card.video_url.contains("/media/videos/")
                 & ~card.video_url.contains("X-Goog-Signature"),
-                card.video_url + "?download=1",
+                cast(StringVar, card.video_url) + "?download=1",
                 card.video_url,
             ),
             download=card.download_name,

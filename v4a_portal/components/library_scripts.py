@@ -3,13 +3,16 @@ it was deleted), lineage and clips, each one opening in the Studio."""
 
 from __future__ import annotations
 
+from typing import cast
+
 import reflex as rx
-from reflex.vars import Var
+from reflex.vars import NumberVar, ObjectVar
 
 from v4a_portal.components.empty_state import empty_state, studio_empty_card
 from v4a_portal.components.pager import pager
 from v4a_portal.components.photo_thumb import photo_thumb
 from v4a_portal.components.script_meta import script_meta, script_text
+from v4a_portal.state.cards import ScriptCard
 from v4a_portal.state.library_scripts import ClipLink, LibraryScript
 from v4a_portal.state.library_scripts import LibraryScriptsState as S
 
@@ -41,7 +44,7 @@ def _search() -> rx.Component:
     )
 
 
-def _photo(row: Var[LibraryScript]) -> rx.Component:
+def _photo(row: ObjectVar[LibraryScript]) -> rx.Component:
     return rx.hstack(
         rx.cond(
             row.photo_url != "",
@@ -68,7 +71,7 @@ def _photo(row: Var[LibraryScript]) -> rx.Component:
     )
 
 
-def _clip(clip: Var[ClipLink]) -> rx.Component:
+def _clip(clip: ObjectVar[ClipLink]) -> rx.Component:
     color = rx.match(
         clip.status,
         ("completed", "grass"),
@@ -80,10 +83,10 @@ def _clip(clip: Var[ClipLink]) -> rx.Component:
     return rx.badge(clip.label, color_scheme=color, variant="soft", class_name="script-clip")
 
 
-def _clips(row: Var[LibraryScript]) -> rx.Component:
+def _clips(row: ObjectVar[LibraryScript]) -> rx.Component:
     more = row.clip_total - row.clips.length()
     return rx.cond(
-        row.clip_total > 0,
+        cast(NumberVar, row.clip_total) > 0,
         rx.flex(
             rx.link(
                 rx.text("Clips (", row.clip_total, "):", size="1", weight="medium"),
@@ -99,8 +102,8 @@ def _clips(row: Var[LibraryScript]) -> rx.Component:
     )
 
 
-def _script(row: Var[LibraryScript]) -> rx.Component:
-    script = row.script
+def _script(row: ObjectVar[LibraryScript]) -> rx.Component:
+    script = cast(ObjectVar[ScriptCard], row.script)
     return rx.card(
         rx.vstack(
             rx.flex(

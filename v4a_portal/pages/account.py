@@ -71,7 +71,7 @@ def _entry(row: ObjectVar[LedgerRow]) -> rx.Component:
     )
 
 
-def _entry_card(row: LedgerRow) -> rx.Component:
+def _entry_card(row: ObjectVar[LedgerRow]) -> rx.Component:
     return rx.box(
         rx.hstack(
             rx.vstack(

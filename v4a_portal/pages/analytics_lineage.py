@@ -1,6 +1,9 @@
 """`/console/analytics/lineage`: the Sankey of photos → scripts → clips and a drill-down."""
 
+from typing import cast
+
 import reflex as rx
+from reflex.vars import NumberVar, ObjectVar
 
 from v4a_portal import routes
 from v4a_portal.components.analytics_filters import filter_bar, heading, notices
@@ -13,7 +16,7 @@ State = AnalyticsLineageState
 _STATUS = {"completed": "green", "failed": "red", "canceled": "gray", "processing": "amber"}
 
 
-def _line(row: TreeRow) -> rx.Component:
+def _line(row: ObjectVar[TreeRow]) -> rx.Component:
     return rx.hstack(
         rx.match(
             row.kind,
@@ -31,7 +34,7 @@ def _line(row: TreeRow) -> rx.Component:
             ),
         ),
         rx.text(row.detail, size="1", color_scheme="gray", overflow_wrap="anywhere"),
-        padding_left=(row.depth * 20).to_string() + "px",
+        padding_left=(cast(NumberVar, row.depth) * 20).to_string() + "px",
         align="center",
         spacing="2",
         width="100%",
@@ -65,7 +68,7 @@ def _drill() -> rx.Component:
                     wrap="wrap",
                     width="100%",
                 ),
-                on_submit=lambda _: State.drill_down(),
+                on_submit=lambda _: State.drill_down(),  # type: ignore[operator]
                 width="100%",
             ),
             rx.cond(

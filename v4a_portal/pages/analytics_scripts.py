@@ -70,10 +70,13 @@ def _importer() -> rx.Component:
                     multiple=False,
                     no_drag=True,
                 ),
-                rx.text(rx.selected_files(UPLOAD_ID).join(", "), size="2"),  # type: ignore[attr-defined]
+                rx.text(rx.selected_files(UPLOAD_ID).join(", "), size="2"),
                 rx.button(
                     "Import",
-                    on_click=State.import_file(rx.upload_files_chunk(upload_id=UPLOAD_ID)),
+                    # mypy cannot solve the handler type `@rx.event(background=True)` gives
+                    on_click=State.import_file(  # type: ignore[misc]
+                        rx.upload_files_chunk(upload_id=UPLOAD_ID)
+                    ),
                     loading=State.importing,
                     size="2",
                 ),

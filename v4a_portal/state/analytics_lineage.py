@@ -105,7 +105,7 @@ class AnalyticsLineageState(AnalyticsPage, AuthState):
         self.drill = value.strip()[:320]
 
     @rx.event
-    async def drill_down(self):  # type: ignore[no-untyped-def]
+    async def drill_down(self):
         self.loading = True
         yield
         yield await self._reload()

@@ -76,7 +76,7 @@ class AnalyticsPage(rx.State, mixin=True):
         """Page-specific URL parameters (a grouping, a drill-down)."""
 
     @rx.event
-    async def set_filter(self, name: str, value: str):  # type: ignore[no-untyped-def]
+    async def set_filter(self, name: str, value: str):
         if name not in FILTERS:
             return
         setattr(self, name, value[:200])
@@ -89,7 +89,7 @@ class AnalyticsPage(rx.State, mixin=True):
         yield rx.call_script(f"window.history.replaceState(null, '', {json.dumps(self._url())})")
 
     @rx.event
-    async def clear_filters(self):  # type: ignore[no-untyped-def]
+    async def clear_filters(self):
         for name in FILTERS:
             setattr(self, name, ANY if name not in ("window", "start", "end") else "")
         self.window = "30d"

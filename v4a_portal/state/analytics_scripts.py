@@ -96,7 +96,7 @@ class AnalyticsScriptsState(AnalyticsPage, AuthState):
         self._set_rows("scripts", report["scripts"], SCRIPT_COLUMNS)
 
     @rx.event
-    async def group_by(self, value: str):  # type: ignore[no-untyped-def]
+    async def group_by(self, value: str):
         if value not in effectiveness.GROUPINGS:
             return
         self.by = value
@@ -106,7 +106,7 @@ class AnalyticsScriptsState(AnalyticsPage, AuthState):
         yield rx.call_script(f"window.history.replaceState(null, '', {json.dumps(self._url())})")
 
     @rx.event(background=True)
-    async def import_file(self, chunks: rx.UploadChunkIterator):  # type: ignore[no-untyped-def]
+    async def import_file(self, chunks: rx.UploadChunkIterator):
         """Read the CSV (never stored under the public /_upload) and import its rows."""
         async with self:
             user = await self._signed_in()
@@ -151,7 +151,7 @@ class AnalyticsScriptsState(AnalyticsPage, AuthState):
         return None
 
     @rx.event
-    async def refresh(self):  # type: ignore[no-untyped-def]
+    async def refresh(self):
         self.loading = True
         yield
         yield await self._reload()

@@ -37,11 +37,11 @@ from v4a_portal.models import (
 )
 from v4a_portal.services.analytics.filters import Filters
 
-videos = Video.__table__  # type: ignore[attr-defined]
-scripts = GeneratedScript.__table__  # type: ignore[attr-defined]
+videos = Video.__table__
+scripts = GeneratedScript.__table__
 photos = UploadedImage.__table__  # type: ignore[attr-defined]
-users = User.__table__  # type: ignore[attr-defined]
-ledger = CreditLedger.__table__  # type: ignore[attr-defined]
+users = User.__table__
+ledger = CreditLedger.__table__
 downloads = VideoDownload.__table__  # type: ignore[attr-defined]
 ad_results = AdResult.__table__  # type: ignore[attr-defined]
 
