@@ -378,8 +378,8 @@ class AdResult(SQLModel, table=True):
     imported_at: datetime = Field(default_factory=utcnow)
 
 
-# The analytics queries scan a time window of each table (services/analytics).
-Index("ix_videos_created_at", Video.__table__.c.created_at)
+# The analytics queries scan a time window of each table (services/analytics); the
+# videos table has its created_at index already (Video.__table_args__).
 # A download through the media route finds its clip by the stored file's key.
 Index("ix_videos_file_path", Video.__table__.c.file_path)
 Index("ix_generated_scripts_created_at", GeneratedScript.__table__.c.created_at)

@@ -73,7 +73,6 @@ def upgrade() -> None:
         batch_op.create_index('ix_uploaded_images_created_at', ['created_at'], unique=False)
 
     with op.batch_alter_table('videos', schema=None) as batch_op:
-        batch_op.create_index('ix_videos_created_at', ['created_at'], unique=False)
         batch_op.create_index('ix_videos_file_path', ['file_path'], unique=False)
 
 
@@ -81,7 +80,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('videos', schema=None) as batch_op:
         batch_op.drop_index('ix_videos_file_path')
-        batch_op.drop_index('ix_videos_created_at')
 
     with op.batch_alter_table('uploaded_images', schema=None) as batch_op:
         batch_op.drop_index('ix_uploaded_images_created_at')
