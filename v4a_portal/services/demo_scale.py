@@ -278,6 +278,7 @@ def _clip(
         "attempts": attempts,
         "progress": 0,
         "size": "720x1280",
+        "charge_waived": False,
     }
     spend.append((-credits, "video", f"video:{vid}", requested))
     if finished > now:
