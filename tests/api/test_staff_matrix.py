@@ -46,5 +46,6 @@ def test_the_issue_matrix() -> None:
         "users.view",
         "clips.view",
         "analytics.view",
+        "analytics.import",
     }
     assert set(permissions.granted(Role.admin)) == set(permissions.MATRIX)

@@ -8,6 +8,7 @@ from tests.api.conftest import assert_error, bearer, make_user
 from tests.support.factories import funded_user
 from v4a_portal.db import session_scope
 from v4a_portal.models import Role, Video
+from v4a_portal.services import queues
 
 
 def _video(user_id: int, **fields: object) -> int:
@@ -52,7 +53,7 @@ def test_clips_filter_sort_and_page(db_client: TestClient) -> None:
 def test_queues_lists_every_queue(api_client: TestClient, redis_conn) -> None:  # type: ignore[no-untyped-def]
     body = api_client.get("/api/v1/staff/queues", headers=bearer(make_user(Role.support)))
     assert body.status_code == 200, body.text
-    assert [q["name"] for q in body.json()["queues"]] == ["maintenance", "videos", "default"]
+    assert [q["name"] for q in body.json()["queues"]] == list(queues.ALL)
     assert body.json()["throughput"] == []
     refused = api_client.get("/api/v1/staff/queues", headers=bearer(make_user(Role.analyst)))
     assert_error(refused, 403, "forbidden")

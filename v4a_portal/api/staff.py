@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
-from v4a_portal.api.deps import DbSession, PageNumber, PerPage, RowId, require
+from v4a_portal.api.deps import MAX_ROW_ID, DbSession, PageNumber, PerPage, RowId, require
 from v4a_portal.api.schemas import LedgerPage, UserOut, UserPage
 from v4a_portal.api.staff_schemas import BulkRetryIn, CreditsIn, ReasonIn, RetryIn, RoleIn
 from v4a_portal.models import User
@@ -250,7 +250,7 @@ def read_audit(
     target_user_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    before_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=audit_log.MAX_PAGE)] = 50,
     format: Literal["json", "csv"] = "json",
 ) -> audit_log.AuditPage | StreamingResponse:
