@@ -9,7 +9,7 @@ from reflex.vars import NumberVar, ObjectVar, StringVar
 
 from v4a_portal.components.confirm_dialog import confirm_dialog, description
 from v4a_portal.components.photo_thumb import photo_thumb
-from v4a_portal.components.script_meta import script_meta, script_text
+from v4a_portal.components.script_meta import script_heading, script_text
 from v4a_portal.state.cards import PhotoCard, ScriptCard
 from v4a_portal.state.library import LibraryState
 
@@ -35,31 +35,7 @@ def _delete(photo: ObjectVar[PhotoCard]) -> rx.Component:
 
 def _script(script: ObjectVar[ScriptCard]) -> rx.Component:
     return rx.box(
-        rx.flex(
-            rx.vstack(
-                rx.text(
-                    rx.text.span(script.product, weight="medium"),
-                    " · ",
-                    script.brief,
-                    size="2",
-                ),
-                script_meta(script),
-                spacing="1",
-            ),
-            rx.spacer(),
-            rx.link(
-                rx.hstack(
-                    rx.icon("pencil", size=14), "Open in Studio", spacing="1", align="center"
-                ),
-                href=script.studio_url,
-                size="2",
-                white_space="nowrap",
-            ),
-            align="start",
-            wrap="wrap",
-            gap="4px 12px",
-            width="100%",
-        ),
+        script_heading(script),
         rx.el.details(
             rx.el.summary(
                 rx.text("Show script", size="2", color_scheme="gray", as_="span"),

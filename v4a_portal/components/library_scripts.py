@@ -11,7 +11,7 @@ from reflex.vars import NumberVar, ObjectVar
 from v4a_portal.components.empty_state import empty_state, studio_empty_card
 from v4a_portal.components.pager import pager
 from v4a_portal.components.photo_thumb import photo_thumb
-from v4a_portal.components.script_meta import script_meta, script_text
+from v4a_portal.components.script_meta import script_heading, script_text
 from v4a_portal.state.cards import ScriptCard
 from v4a_portal.state.library_scripts import ClipLink, LibraryScript
 from v4a_portal.state.library_scripts import LibraryScriptsState as S
@@ -106,32 +106,7 @@ def _script(row: ObjectVar[LibraryScript]) -> rx.Component:
     script = cast(ObjectVar[ScriptCard], row.script)
     return rx.card(
         rx.vstack(
-            rx.flex(
-                rx.vstack(
-                    rx.text(
-                        rx.text.span(script.product, weight="bold"),
-                        " · ",
-                        script.brief,
-                        size="2",
-                    ),
-                    script_meta(script),
-                    spacing="1",
-                    min_width="0",
-                ),
-                rx.spacer(),
-                rx.link(
-                    rx.hstack(
-                        rx.icon("pencil", size=14), "Open in Studio", spacing="1", align="center"
-                    ),
-                    href=script.studio_url,
-                    size="2",
-                    white_space="nowrap",
-                ),
-                align="start",
-                wrap="wrap",
-                gap="8px 12px",
-                width="100%",
-            ),
+            script_heading(script),
             rx.flex(_photo(row), _clips(row), align="center", wrap="wrap", gap="8px 24px"),
             rx.el.details(
                 rx.el.summary(

@@ -81,3 +81,27 @@ def script_text(script: ObjectVar[ScriptCard], **props: object) -> rx.Component:
         border=f"1px solid {rx.color('gray', 4)}",
         **props,
     )
+
+
+def script_heading(script: ObjectVar[ScriptCard]) -> rx.Component:
+    """A script's product, brief and details, with the way back to the Studio: the same
+    line in the Library's photo cards and its Scripts tab."""
+    return rx.flex(
+        rx.vstack(
+            rx.text(rx.text.span(script.product, weight="medium"), " · ", script.brief, size="2"),
+            script_meta(script),
+            spacing="1",
+            min_width="0",
+        ),
+        rx.spacer(),
+        rx.link(
+            rx.hstack(rx.icon("pencil", size=14), "Open in Studio", spacing="1", align="center"),
+            href=script.studio_url,
+            size="2",
+            white_space="nowrap",
+        ),
+        align="start",
+        wrap="wrap",
+        gap="4px 12px",
+        width="100%",
+    )
