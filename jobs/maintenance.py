@@ -7,6 +7,12 @@ before the video queue. So the sweep runs about once a minute whatever the numbe
 workers, needs no extra process, survives any worker dying, and resumes by itself after
 Redis restarts (the tickers keep trying). The ticker only touches Redis: the sweep itself
 runs as a job, on the worker's loop, like any other database work.
+
+Faults are not left to the next minute: a worker that starts sweeps at once (a worker it
+replaces may have died holding clips; a lease whose holder died on this machine is freed
+then) and again when the leases of a worker that died elsewhere have lapsed; a ticker that
+finds Redis has lost its data (the epoch key is gone) sweeps at once too, since every queued
+RQ job went with it.
 """
 
 from __future__ import annotations
@@ -30,6 +36,10 @@ from v4a_portal.settings import get_settings
 log = logging.getLogger(__name__)
 
 TICK_KEY = "v4a:maintenance:tick"
+NOW_KEY = "v4a:maintenance:now"
+# Set by the first ticker and never expired: when it is gone, Redis lost its data.
+EPOCH_KEY = "v4a:redis:epoch"
+CHECK_SECONDS = 1.0  # how often a ticker looks for lost data
 ANALYTICS_KEY = "v4a:analytics:refresh"
 ANALYTICS_QUEUE = "default"
 
@@ -104,22 +114,61 @@ def tick(conn: Redis, interval: int) -> bool:
     return True
 
 
-class Ticker(threading.Thread):
-    """Calls `tick` now and then every `interval` seconds until `stop`."""
+def sweep_now(conn: Redis, reason: str) -> bool:
+    """Enqueue a sweep at once, whatever the interval (at most one per few seconds)."""
+    if not conn.set(NOW_KEY, reason, nx=True, ex=3):
+        return False
+    Queue(queues.MAINTENANCE, connection=conn).enqueue_call(
+        queues.MAINTENANCE_SWEEP,
+        job_id=f"maintenance-now-{time.time_ns()}",
+        timeout=120,
+        result_ttl=600,
+        failure_ttl=86400,
+        description=f"maintenance sweep ({reason})",
+    )
+    log.info("sweep enqueued: %s", reason)
+    return True
 
-    def __init__(self, conn: Redis, interval: int) -> None:
+
+def redis_lost_data(conn: Redis) -> bool:
+    """True the first time it is asked after Redis started empty (or lost its data)."""
+    return bool(conn.set(EPOCH_KEY, str(time.time()), nx=True))
+
+
+class Ticker(threading.Thread):
+    """Sweeps at start and once leases of a dead worker have lapsed, then every `interval`
+    seconds, and at once when Redis lost its data; until `stop`."""
+
+    def __init__(self, conn: Redis, interval: int, lease_seconds: int) -> None:
         super().__init__(name="maintenance-ticker", daemon=True)
         self.conn = conn
         self.interval = interval
+        self.lease_seconds = lease_seconds
         self._stop_event = threading.Event()
 
     def run(self) -> None:
+        started = time.monotonic()
+        follow_up: float | None = started + self.lease_seconds + 1
+        next_tick = started
+        first = True
         while True:
+            now = time.monotonic()
             try:
-                tick(self.conn, self.interval)
+                if first:
+                    sweep_now(self.conn, "worker started")
+                    redis_lost_data(self.conn)
+                    first = False
+                elif redis_lost_data(self.conn):
+                    sweep_now(self.conn, "Redis lost its data")
+                if follow_up is not None and now >= follow_up:
+                    sweep_now(self.conn, "leases of a dead worker have lapsed")
+                    follow_up = None
+                if now >= next_tick:
+                    tick(self.conn, self.interval)
+                    next_tick = now + self.interval
             except RedisError as exc:
                 log.warning("maintenance tick failed (will retry): %s", exc)
-            if self._stop_event.wait(self.interval):
+            if self._stop_event.wait(min(CHECK_SECONDS, self.interval)):
                 return
 
     def stop(self) -> None:

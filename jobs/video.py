@@ -19,12 +19,14 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from rq import get_current_job
 from rq.job import Job
 from rq.timeouts import JobTimeoutException
 
+from jobs import in_flight
 from jobs.lease import Lease
 from v4a_portal.models import VideoStatus
 from v4a_portal.providers.video_provider import (
@@ -37,7 +39,7 @@ from v4a_portal.providers.video_provider import (
     TransientProviderError,
     VideoProvider,
 )
-from v4a_portal.services import notices, progress, storage
+from v4a_portal.services import notices, progress, queues, storage
 from v4a_portal.services.errors import InvalidInput, NotFound
 from v4a_portal.services.redis_conn import get_redis
 from v4a_portal.services.scripts import text_format
@@ -54,22 +56,46 @@ log = logging.getLogger(__name__)
 _POLL_SECONDS = {"draft": 0.5}
 _WRITE_EVERY = 1.0  # seconds between progress writes to the row
 STOPPED = "stopped: the video was ended elsewhere (canceled, timed out) or taken over"
+HANDED = "in flight: the worker's watcher carries the clip on"
 
 
 def generate_video(video_id: int) -> str:
-    """The RQ entry point; returns what happened (kept as the job's result)."""
+    """The RQ entry point; returns what happened (kept as the job's result).
+
+    In a worker (jobs/worker.py) the clip is handed to the worker's in-flight watcher, which
+    submits, polls and finishes it without holding the worker: the RQ job ends at once.
+    Called anywhere else (an operator, a test), it runs the clip to its end here."""
     rq_job = get_current_job()
     deadline = _deadline(rq_job)
     lease = Lease(get_redis(), rq_jobs.lease_key(video_id), get_settings().video_lease_seconds)
     if not lease.acquire():
         return "busy: another job holds this video"
+    handed = False
     try:
         video = transitions.start(video_id, rq_job.id if rq_job else None)
         if video is None:
             return "nothing to do"
+        watcher = in_flight.current()
+        if watcher is not None:
+            timeout = int(rq_job.timeout) if rq_job and rq_job.timeout else None
+            watcher.watch(
+                video,
+                lease,
+                tries_left=_tries_left(rq_job),
+                timeout=timeout,
+                priority=rq_job is not None and rq_job.origin == queues.VIDEOS_PRIORITY,
+                rq_job_id=rq_job.id if rq_job else None,
+            )
+            handed = True
+            return HANDED
         return _run(video, lease, last_try=_last_try(rq_job), deadline=deadline)
     finally:
-        lease.release()
+        if not handed:
+            lease.release()
+
+
+def _tries_left(rq_job: Job | None) -> int:
+    return int(rq_job.retries_left or 0) if rq_job is not None else 0
 
 
 def _last_try(rq_job: Job | None) -> bool:
@@ -85,14 +111,15 @@ def _deadline(rq_job: Job | None) -> float | None:
     return time.monotonic() + int(rq_job.timeout)
 
 
-def _run(
-    video: StartedVideo, lease: Lease, *, last_try: bool, deadline: float | None = None
-) -> str:
+def guarded(video: StartedVideo, work: Callable[[], str], *, last_try: bool) -> str:
+    """Run `work` (a step of the clip) and turn what it raises into the clip's ending: a
+    permanent error fails and refunds it; a transient one or a timeout is raised again for
+    a later try (RQ's retry, or the in-flight watcher's backoff) unless this is the last."""
     try:
-        return _generate(video, lease, deadline)
+        return work()
     except JobTimeoutException:  # the job outlived the model's timeout
         if not last_try:
-            raise  # RQ retries with backoff; the next try resumes the same generation
+            raise  # retried with backoff; the next try resumes the same generation
         return _give_up(video, "timed_out", notices.TIMED_OUT, outcome="failed: timed out")
     except InvalidInput as exc:  # the model was switched off since the request
         transitions.fail(video.id, "model_unavailable", notices.refunded(exc.message))
@@ -102,7 +129,7 @@ def _run(
             transitions.fail(video.id, exc.code, notices.refunded(exc.message))
             return f"failed: {exc.code}"
         if not last_try:
-            raise  # RQ retries with backoff; the next try resumes
+            raise  # retried with backoff; the next try resumes
         return _give_up(
             video, exc.code, notices.refunded(exc.message), outcome=f"failed: {exc.code}"
         )
@@ -112,6 +139,13 @@ def _run(
         log.exception("video %s failed on its last try", video.id)
         message = notices.GENERATION_FAILED
         return _give_up(video, "internal_error", message, outcome="failed: internal error")
+
+
+def _run(
+    video: StartedVideo, lease: Lease, *, last_try: bool, deadline: float | None = None
+) -> str:
+    """The whole clip in this thread (no watcher): submit, wait, finish."""
+    return guarded(video, lambda: _generate(video, lease, deadline), last_try=last_try)
 
 
 def _give_up(video: StartedVideo, code: str, message: str, *, outcome: str) -> str:
@@ -127,13 +161,29 @@ def _generate(video: StartedVideo, lease: Lease, deadline: float | None = None) 
     provider = generations.provider_for_model(video.model)
     generation_id = video.generation_id
     if generation_id is None:
-        generation_id = provider.submit(generation_spec(video))
-        if not transitions.store_generation(video.id, generation_id):
-            generations.cancel_generation(video.model, generation_id)
+        generation_id = submit(video, provider)
+        if generation_id is None:
             return STOPPED
     status = _wait(video, provider, generation_id, lease, deadline)
     if status is None:
         return STOPPED
+    return settle(video, provider, generation_id, status)
+
+
+def submit(video: StartedVideo, provider: VideoProvider) -> str | None:
+    """Start the paid generation and commit its id before anything waits on it; None when
+    the clip ended meanwhile (the generation is stopped again)."""
+    generation_id = provider.submit(generation_spec(video))
+    if not transitions.store_generation(video.id, generation_id):
+        generations.cancel_generation(video.model, generation_id)
+        return None
+    return generation_id
+
+
+def settle(
+    video: StartedVideo, provider: VideoProvider, generation_id: str, status: GenerationStatus
+) -> str:
+    """End the clip by its generation's final status: store it, or fail or cancel it."""
     if status.state == GenerationState.succeeded:
         return _store(video, provider, generation_id)
     message = notices.refunded(status.error_message or notices.NOT_GENERATED)
@@ -146,6 +196,10 @@ def _generate(video: StartedVideo, lease: Lease, deadline: float | None = None) 
     return f"{ended.payload['status']}: {ended.payload['error_code']}"
 
 
+def poll_every(model: str) -> float:
+    return _POLL_SECONDS.get(model, get_settings().video_poll_seconds)
+
+
 def _wait(
     video: StartedVideo,
     provider: VideoProvider,
@@ -156,8 +210,8 @@ def _wait(
     """Poll until the generation is done; None when the job must stop (the video was
     canceled or failed meanwhile, or another job took the lease). Raises
     JobTimeoutException past `deadline`."""
-    every = _POLL_SECONDS.get(video.model, get_settings().video_poll_seconds)
-    reporter = _Progress(video)
+    every = poll_every(video.model)
+    reporter = Progress(video)
     while not lease.lost.is_set():
         if deadline is not None and time.monotonic() > deadline:
             raise JobTimeoutException(f"video {video.id}: past the job's timeout")
@@ -171,7 +225,7 @@ def _wait(
     return None
 
 
-class _Progress:
+class Progress:
     """Publishes every change, writes the row at most once a second (and learns from that
     write whether the video is still active)."""
 

@@ -2,13 +2,13 @@
 scheduler (retries with backoff) and the maintenance ticker (jobs/maintenance.py).
 
 Jobs run in the worker process itself (RQ's SimpleWorker), not in a work horse forked per
-job: a clip job mostly waits on its provider, and a fork per job would also pay for a new
-PostgreSQL connection (and a backend with cold catalog caches) and a new Redis connection
-every time, about three times the cost of the job's own work (bench/pipeline.py). What the
-fork would protect is covered elsewhere: a job that dies takes the worker with it, its
-clip's Redis lease lapses and the maintenance sweep hands the clip to another worker, which
-resumes the paid generation (tests/jobs/test_crashes.py); timeouts still interrupt the job
-(RQ's SIGALRM death penalty runs in this, the main, thread).
+job. A clip job is short: it hands the clip to the worker's in-flight watcher
+(jobs/in_flight.py), which submits, polls and finishes many clips at once, so no worker
+sleeps on a provider. A fork per job would also pay for a new PostgreSQL connection (and a
+backend with cold catalog caches) and a new Redis connection every time, about three times
+the cost of the job's own work (bench/pipeline.py). What the fork would protect is covered
+elsewhere: a worker that dies loses its clips' leases, and the maintenance sweep hands them
+to another worker, which resumes the paid generations (tests/jobs/test_crashes.py).
 """
 
 from __future__ import annotations
@@ -20,14 +20,17 @@ import logging
 import os
 import signal
 import time
+from contextlib import suppress
 
 import imageio_ffmpeg
 from PIL import Image
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 from sqlalchemy.orm import configure_mappers
 
+import jobs.in_flight
 import jobs.maintenance
 import jobs.video  # imported before the first job, not during it
 from v4a_portal.db import get_engine
@@ -99,13 +102,21 @@ def main() -> None:
     ticker = jobs.maintenance.Ticker(
         Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=10),
         settings.maintenance_seconds,
+        settings.video_lease_seconds,
     )
     ticker.start()
+    watcher = jobs.in_flight.InFlight().start()
     served = [Queue(name, connection=conn) for name in queues.ALL]
     try:
         _work_until_stopped(served, conn)
     finally:
         ticker.stop()
+        if len(watcher):
+            watcher.stop()  # gives its clips back: another worker resumes them
+            with suppress(RedisError):
+                jobs.maintenance.sweep_now(conn, "a worker stopped with clips in flight")
+        else:
+            watcher.stop()
 
 
 def _work_until_stopped(queues: list[Queue], conn: Redis) -> None:

@@ -4,6 +4,15 @@ set -u
 redis_up() { (exec 3<>/dev/tcp/127.0.0.1/6379 && printf 'PING\r\n' >&3 && head -c 5 <&3 | grep -q PONG) 2>/dev/null; }
 pg_up() { pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; }
 
+# A bare Debian machine: install Redis from Debian's packages, as scripts/browser.sh does
+# for Chromium (the worker cannot run without it).
+if ! redis_up && ! command -v redis-server >/dev/null && command -v apt-get >/dev/null; then
+  echo "installing redis-server from Debian's packages"
+  sudo_=""; [ "$(id -u)" = 0 ] || sudo_="sudo"
+  $sudo_ apt-get update -qq && $sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server \
+    || echo "warning: could not install redis-server" >&2
+fi
+
 if ! redis_up; then
   if command -v redis-server >/dev/null; then
     echo "starting Redis"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -120,6 +121,16 @@ class Settings(BaseSettings):
     # its model's job timeout).
     video_deadline_minutes: int = Field(60, alias="V4A_VIDEO_DEADLINE_MINUTES", ge=1)
     maintenance_seconds: int = Field(60, alias="V4A_MAINTENANCE_SECONDS", ge=1)
+    # Generations in flight per provider, shared by all workers (services/videos/
+    # provider_slots.py): draft renders per machine (default: its cores), remote providers
+    # per account (default: the provider's default concurrent-request quota).
+    render_concurrency: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, alias="V4A_RENDER_CONCURRENCY", ge=1
+    )
+    veo_max_in_flight: int = Field(10, alias="V4A_VEO_MAX_IN_FLIGHT", ge=1)
+    sora_max_in_flight: int = Field(10, alias="V4A_SORA_MAX_IN_FLIGHT", ge=1)
+    # One worker's in-flight watcher (jobs/in_flight.py): threads for polls and finishing.
+    in_flight_threads: int = Field(8, alias="V4A_IN_FLIGHT_THREADS", ge=1)
     sse_ping_seconds: int = Field(15, alias="V4A_SSE_PING_SECONDS", ge=1)
     # Ad-result figures (CTR, conversion rate) resting on fewer clips carry a warning.
     analytics_min_clips: int = Field(10, alias="V4A_ANALYTICS_MIN_CLIPS", ge=1)

@@ -97,18 +97,26 @@ def ledger_balance(user_id: int) -> int:
 def test_redis_restarted_mid_batch(
     pg_db: str, private_redis: RedisServer, workers: Workers
 ) -> None:
+    """A clip in flight keeps going across a Redis restart that loses every key; a clip whose
+    RQ job was still queued (lost with Redis) is enqueued again by the sweep the worker runs
+    as soon as it sees the data gone, not a sweep interval later."""
     user = funded_user(100)
-    ids = videos.request(user, photo(user), None, "p", "draft", 4, "720x1280", 2).video_ids
+    first = videos.request(user, photo(user), None, "p", "draft", 4, "720x1280", 1).video_ids
     worker = workers.start()
-    until(lambda: video(ids[0]).progress >= 20, 60, "first clip rendering")
+    until(lambda: video(first[0]).progress >= 20, 60, "first clip rendering")
 
+    os.kill(worker.process.pid, signal.SIGSTOP)  # the next job stays queued in Redis
+    queued = videos.request(user, photo(user), None, "p", "draft", 4, "720x1280", 1).video_ids
     private_redis.stop()  # queues, jobs, leases: all gone
     time.sleep(1)
     private_redis.start()
+    os.kill(worker.process.pid, signal.SIGCONT)
+    ids = first + queued
     until(lambda: _settled(ids), 90, "batch settled")
 
     assert worker.alive  # RQ's worker reconnects; our sweep re-enqueued what Redis lost
-    assert video(ids[1]).rq_job_id == rq_jobs.rq_job_id(ids[1], 2)  # was queued: lost
+    assert video(queued[0]).rq_job_id == rq_jobs.rq_job_id(queued[0], 2)  # was queued: lost
+    assert "sweep enqueued: Redis lost its data" in worker.output()
     _check_exactly_once(ids)
 
 

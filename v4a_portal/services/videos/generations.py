@@ -18,6 +18,16 @@ def provider_for_model(model_id: str) -> VideoProvider:
     return video_registry.provider_named(catalog.get(model_id).provider)
 
 
+def provider_name(model_id: str) -> str:
+    """The provider's name for a catalog model, also when it was switched off since."""
+    from v4a_portal.services.errors import InvalidInput
+
+    try:
+        return catalog.get(model_id).provider
+    except InvalidInput:
+        return "draft" if model_id == "draft" else model_id.split("-", 1)[0]
+
+
 def cancel_generation(model_id: str, generation_id: str) -> bool:
     """Ask the provider to stop a generation; best effort, False when it could not."""
     try:

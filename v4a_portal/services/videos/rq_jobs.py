@@ -7,6 +7,10 @@ an older round that RQ itself retries later finds itself superseded and does not
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
+
 from redis import Redis
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError
@@ -45,6 +49,31 @@ def has_priority(session: Session, user_id: int) -> bool:
 def lease_key(video_id: int) -> str:
     """The Redis lock a running RQ job holds (and renews) for its video."""
     return f"v4a:video:{video_id}:lease"
+
+
+def lease_token() -> str:
+    """A lease's value: who holds it (host and pid) and a unique part for redis-py's lock."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
+
+
+def lease_holder_gone(token: bytes | str | None) -> bool:
+    """Whether the lease's holder is a process of this machine that no longer runs (SIGKILL,
+    a crash): its lease is stale now, not only when it lapses. Unknown holders (another
+    machine, an older token) are never judged here: their lease lapses in time."""
+    if token is None:
+        return False
+    text = token.decode(errors="replace") if isinstance(token, bytes) else token
+    host, _, rest = text.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    return False
 
 
 def retry_policy() -> Retry:

@@ -1,7 +1,8 @@
 """The maintenance sweep over active videos (README, "Video generation"): no video stays
 pending or processing without a live RQ job, and none outlives its deadline.
 
-A video is alive while an RQ job holds its lease (a Redis lock renewed every few seconds), or
+A video is alive while an RQ job or a worker's in-flight watcher holds its lease (a Redis
+lock renewed every few seconds; a lease whose holder died on this machine counts as gone), or
 its RQ job is queued, scheduled for a retry, or just started. Anything else is an orphan: the
 web process died between commit and enqueue, Redis lost its data, a worker was SIGKILLed
 (its lease lapses long before RQ's own heartbeat marks the job abandoned). An orphan moves
@@ -37,6 +38,11 @@ from v4a_portal.services.videos import generations, rq_jobs, transitions
 from v4a_portal.settings import get_settings
 
 log = logging.getLogger(__name__)
+
+# Deletes a key only while it still holds the value read before.
+_DELETE_IF_SAME = (
+    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+)
 
 _WAITING = {RqJobStatus.QUEUED, RqJobStatus.SCHEDULED, RqJobStatus.DEFERRED}
 
@@ -92,8 +98,15 @@ def sweep(now: datetime | None = None, conn: Redis | None = None) -> SweepReport
 
 def _alive(video: Video, now: datetime, conn: Redis) -> bool:
     assert video.id is not None
-    if conn.exists(rq_jobs.lease_key(video.id)):
-        return True
+    key = rq_jobs.lease_key(video.id)
+    holder = cast(bytes | None, conn.get(key))
+    if holder is not None:
+        if not rq_jobs.lease_holder_gone(holder):
+            return True
+        # Its holder died on this machine: free the clip now rather than when the lease
+        # lapses (unless a new holder took it meanwhile).
+        conn.eval(_DELETE_IF_SAME, 1, key, holder)
+        return False
     grace = timedelta(seconds=2 * get_settings().video_lease_seconds)
     if not video.rq_job_id:
         return False
