@@ -1,7 +1,7 @@
 """Page load: each customer page's time to interactive, its data shown, next to a static file
 served by the same process; alone, then with other signed-in users active at once.
 
-    .venv/bin/python bench/page_load.py [--loads 5] [--users 10] [--think-ms 500]
+    .venv/bin/python bench/page_load.py [--loads 5] [--users 10] [--think-ms 500] [--rounds 1]
 
 Starts the portal as the browser tests do (tests/e2e/servers.py: private Redis, SQLite,
 `reflex run --env prod --single-port`, no worker), signs users in through the OIDC provider
@@ -11,22 +11,40 @@ the Library's photos, the Account's ledger rows (a MutationObserver in the page 
 moment). The baseline is `/favicon.svg`, a static file the same process serves: what the
 server and the browser cost before any page logic.
 
-Each page is loaded `--loads` times (full navigations, warm browser cache, as a returning
-user) alone, then again while `--users` other signed-in users each navigate Studio →
-Library → Account in a loop with `--think-ms` between pages. Prints the median and worst
-time per page, and where the median load's time went:
+Each page is loaded `--loads` times in Chromium (full navigations, warm browser cache, as a
+returning user) alone, then again while `--users` other signed-in users are active. Those
+users are not browsers: ten renderers on the bench's own cores would measure the browsers'
+CPU, not the portal's (they made the static file itself 18x slower). Each is one tab of a
+user on their own device, replayed at the protocol level, in a loop over Studio → Library →
+Account with `--think-ms` between pages; for each page it
+  1. GETs the page's HTML document with the user's session cookie (their JavaScript is in
+     the browser's cache, as for any returning user);
+  2. opens the `/_event` websocket (Engine.IO 4 / Socket.IO 5) with the cookie, the portal's
+     Origin and the tab's token, and sends the CONNECT packet Chromium itself sent for that
+     page (recorded once per page at the start: the `hydrate_and_load` event with the
+     page's router data and state hashes), then any events Chromium sent before the page's
+     data was on screen;
+  3. reads the state updates until the page is hydrated (the server ran the page's on_load
+     handlers: the sign-in guard and the page's queries) and answers Engine.IO pings;
+  4. closes the socket (leaving the page), as the browser does on a full navigation.
+The users' session cookies come from a real OIDC sign-in in Chromium, whose windows are
+closed before measuring. Photos and clip media are not fetched (the browser caches them).
+
+Prints the median and worst time per page, and where the median load's time went:
   html  navigation start → the HTML document received (server + network)
   js    → the last JavaScript module received (from the cache or the server)
   mount → the page's websocket open (JavaScript run, React mounted, socket connected)
   state → the first state message (the server hydrates this tab's state)
   data  → the page's data on screen (the page's on_load handlers, their queries, render)
-The aim is ≤ 1 s per page in both cases.
+and the users' page views per second with the median and worst time of theirs (GET to
+hydrated). The aim is ≤ 1 s per page in both cases.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import re
 import statistics
@@ -40,7 +58,18 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make the project importable
     sys.path.insert(0, str(ROOT))
 
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright  # noqa: E402
+import httpx  # noqa: E402
+from playwright.async_api import (  # noqa: E402
+    Browser,
+    BrowserContext,
+    Cookie,
+    Page,
+    WebSocket,
+    async_playwright,
+)
+from reflex_base.constants import Reflex  # noqa: E402
+from websockets.asyncio.client import connect as ws_connect  # noqa: E402
+from websockets.typing import Origin, Subprotocol  # noqa: E402
 
 from tests.e2e.media import make_photos  # noqa: E402
 from tests.e2e.servers import (  # noqa: E402
@@ -60,6 +89,8 @@ PAGES: dict[str, tuple[str, str]] = {
 }
 STATIC = ("static", "/favicon.svg", "")
 LOOP = ("studio", "library", "account")
+ROOT_STATE = "reflex___state____state"
+REFLEX_VERSION = Reflex.VERSION
 
 # In every document: when the websocket opened, when the first state message came, and
 # when the page's ready selector first matched (performance.now(), ms from navigation).
@@ -143,23 +174,111 @@ async def _measure(pages: dict[str, Page], portal: Portal, loads: int) -> dict[s
     return found
 
 
-async def _active_user(
-    context: BrowserContext, portal: Portal, think: float, stop: asyncio.Event
-) -> int:
-    page = await context.new_page()
-    visits = 0
-    while not stop.is_set():
-        for name in LOOP:
-            if stop.is_set():
+# What a page's websocket sends before its data is on screen, as Chromium sent it.
+@dataclass
+class Recording:
+    url: str  # the websocket's URL, with Chromium's token
+    frames: list[str]  # the Socket.IO CONNECT packet ("40{...}"), then events ("42[...]")
+
+
+async def _record(page: Page, portal: Portal) -> dict[str, Recording]:
+    """Load each page of the loop once in Chromium and keep what its socket sent."""
+    found: dict[str, Recording] = {}
+    for name in LOOP:
+        sockets: list[Recording] = []
+
+        def opened(ws: WebSocket, sockets: list[Recording] = sockets) -> None:
+            recording = Recording(ws.url, [])
+            sockets.append(recording)
+            ws.on(
+                "framesent",
+                lambda data: (
+                    recording.frames.append(data)
+                    if isinstance(data, str) and data.startswith(("40", "42"))
+                    else None
+                ),
+            )
+
+        page.on("websocket", opened)
+        await _load(page, portal.url + PAGES[name][0], ready=True)
+        page.remove_listener("websocket", opened)
+        # The page's own socket: the one that sent the CONNECT with the hydrate event.
+        used = [r for r in sockets if r.frames and r.frames[0].startswith("40")]
+        found[name] = Recording(used[-1].url, list(used[-1].frames))
+    return found
+
+
+def _hydrated(message: str) -> bool:
+    """A Socket.IO event carrying a state update that marks the page hydrated: the
+    server has run the page's on_load handlers."""
+    if not message.startswith("42"):
+        return False
+    body = message[2:]
+    if body.startswith("/"):  # "42/_event,[...]": Reflex's namespace comes first
+        body = body.split(",", 1)[1]
+    payload = json.loads(body)
+    update = payload[1] if len(payload) > 1 and isinstance(payload[1], dict) else {}
+    return update.get("delta", {}).get(ROOT_STATE, {}).get("is_hydrated_rx_state_") is True
+
+
+async def _view(
+    http: httpx.AsyncClient, portal: Portal, recording: Recording, path: str, token: str
+) -> float:
+    """One page view of a protocol-level user: the HTML document, then the page's socket
+    until the page is hydrated. Seconds taken."""
+    started = time.monotonic()
+    (await http.get(portal.url + path)).raise_for_status()
+    url = re.sub(r"token=[^&]*", f"token={token}", recording.url)
+    cookie = "; ".join(f"{name}={value}" for name, value in http.cookies.items())
+    async with ws_connect(
+        url,
+        origin=Origin(portal.url),
+        additional_headers={"Cookie": cookie},
+        subprotocols=[Subprotocol(REFLEX_VERSION)],
+        max_size=None,
+        ping_interval=None,
+    ) as ws:
+        await ws.recv()  # Engine.IO open packet: "0{sid, pingInterval, ...}"
+        connect, *events = recording.frames
+        await ws.send(connect)
+        while True:
+            message = str(await asyncio.wait_for(ws.recv(), 60))
+            if message == "2":  # Engine.IO ping
+                await ws.send("3")
+            elif _hydrated(message):
                 break
-            path, selector = PAGES[name]
-            try:
-                await page.goto(portal.url + path)
-                await page.locator(selector).first.wait_for(timeout=60_000)
+        for event in events:
+            await ws.send(event)
+        if events:  # let their updates arrive, as the page would before it is left
+            with contextlib.suppress(TimeoutError):
+                while True:
+                    await asyncio.wait_for(ws.recv(), 0.3)
+    return time.monotonic() - started
+
+
+async def _active_user(
+    cookies: list[Cookie],
+    portal: Portal,
+    recordings: dict[str, Recording],
+    think: float,
+    stop: asyncio.Event,
+    times: list[float],
+) -> int:
+    """One signed-in user on their own device: Studio → Library → Account in a loop, one
+    tab (one token) for all of it."""
+    token = str(uuid.uuid4())
+    jar = httpx.Cookies()
+    for cookie in cookies:
+        jar.set(cookie["name"], cookie["value"])
+    visits = 0
+    async with httpx.AsyncClient(cookies=jar, timeout=60, follow_redirects=True) as http:
+        while not stop.is_set():
+            for name in LOOP:
+                if stop.is_set():
+                    break
+                times.append(await _view(http, portal, recordings[name], PAGES[name][0], token))
                 visits += 1
-            except Exception:  # a navigation cut short by the next one is fine
-                pass
-            await asyncio.sleep(think)
+                await asyncio.sleep(think)
     return visits
 
 
@@ -190,6 +309,13 @@ def _report(title: str, found: dict[str, Samples]) -> None:
         print(f"  {name:8} {median:6.0f}ms {worst:6.0f}ms   {parts}{flag}")
 
 
+def _merge(into: dict[str, Samples], found: dict[str, Samples]) -> None:
+    for name, samples in found.items():
+        merged = into.setdefault(name, Samples())
+        merged.totals += samples.totals
+        merged.parts += samples.parts
+
+
 async def _run(args: argparse.Namespace) -> None:
     with oidc_provider() as oidc, running_portal(oidc, worker=False) as portal:
         async with async_playwright() as playwright:
@@ -197,37 +323,56 @@ async def _run(args: argparse.Namespace) -> None:
                 executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
             )
             probe = _PROBE % json.dumps({path: sel for path, sel in PAGES.values()})
-            contexts: list[BrowserContext] = []
+            measured = await browser.new_context(viewport={"width": 1280, "height": 860})
+            await measured.add_init_script(probe)
+            users: list[list[Cookie]] = []
             for n in range(args.users + 1):
-                context = await browser.new_context(viewport={"width": 1280, "height": 860})
-                await context.add_init_script(probe)
+                context = measured if n == 0 else await browser.new_context()
                 email = f"bench{n}.{uuid.uuid4().hex[:6]}@example.com"
                 await _sign_in(context, portal, email)
                 make_photos(portal, email, count=2, with_scripts=True)
-                contexts.append(context)
+                if n:  # only the session cookie stays: no renderer for the other users
+                    users.append(await context.cookies())
+                    await context.close()
             signed_out = await browser.new_context(viewport={"width": 1280, "height": 860})
             await signed_out.add_init_script(probe)
-            pages = {"in": await contexts[0].new_page(), "out": await signed_out.new_page()}
+            pages = {"in": await measured.new_page(), "out": await signed_out.new_page()}
+            recordings = await _record(pages["in"], portal)
 
-            alone = await _measure(pages, portal, args.loads)
-            _report("Alone (one user)", alone)
+            total_alone: dict[str, Samples] = {}
+            total_busy: dict[str, Samples] = {}
+            for round_ in range(1, args.rounds + 1):
+                alone = await _measure(pages, portal, args.loads)
+                _report(f"Round {round_}: alone (one user)", alone)
+                _merge(total_alone, alone)
 
-            stop = asyncio.Event()
-            think = args.think_ms / 1000
-            users = [
-                asyncio.create_task(_active_user(c, portal, think, stop)) for c in contexts[1:]
-            ]
-            await asyncio.sleep(3)  # let them get going
-            started = time.monotonic()
-            busy = await _measure(pages, portal, args.loads)
-            stop.set()
-            visits = sum(await asyncio.gather(*users))
-            rate = visits / (time.monotonic() - started)
-            _report(
-                f"With {args.users} signed-in users active at once "
-                f"({rate:.1f} page views/s besides these)",
-                busy,
-            )
+                stop = asyncio.Event()
+                views: list[float] = []
+                tasks = [
+                    asyncio.create_task(
+                        _active_user(cookies, portal, recordings, args.think_ms / 1000, stop, views)
+                    )
+                    for cookies in users
+                ]
+                await asyncio.sleep(3)  # let them get going
+                for task in tasks:  # a user that failed at once fails the run, loudly
+                    if task.done():
+                        task.result()
+                started = time.monotonic()
+                busy = await _measure(pages, portal, args.loads)
+                stop.set()
+                visits = sum(await asyncio.gather(*tasks))
+                rate = visits / (time.monotonic() - started + 3)
+                _report(
+                    f"Round {round_}: with {args.users} signed-in users active at once "
+                    f"({rate:.1f} page views/s besides these; theirs took median "
+                    f"{statistics.median(views) * 1000:.0f} ms, worst {max(views) * 1000:.0f} ms)",
+                    busy,
+                )
+                _merge(total_busy, busy)
+            if args.rounds > 1:
+                _report(f"All {args.rounds} rounds: alone", total_alone)
+                _report(f"All {args.rounds} rounds: with {args.users} users", total_busy)
             await browser.close()
 
 
@@ -236,6 +381,7 @@ def main() -> None:
     parser.add_argument("--loads", type=int, default=5, help="loads of each page per case")
     parser.add_argument("--users", type=int, default=10, help="other users active at once")
     parser.add_argument("--think-ms", type=int, default=500, help="pause between their pages")
+    parser.add_argument("--rounds", type=int, default=1, help="alone/loaded rounds to run")
     asyncio.run(_run(parser.parse_args()))
 
 

@@ -4,6 +4,7 @@ Account's amounts stay in sight; with screenshots of each page at desktop and ph
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -78,4 +79,73 @@ def test_no_customer_page_scrolls_sideways_on_a_phone(
     expect(signed_out.get_by_role("link", name="Sign in with Google")).to_be_visible()
     shot(signed_out, "signin-phone")
     assert _width(signed_out) <= PHONE["width"]
+    context.close()
+
+
+def _header_height(page: Page) -> float:
+    box = page.locator("header").first.bounding_box()
+    assert box is not None
+    return box["height"]
+
+
+def _open_menu(page: Page) -> None:
+    page.get_by_role("button", name="Menu").click()
+    expect(page.get_by_role("dialog", name="Menu")).to_be_visible()
+
+
+def test_the_header_is_one_row_on_a_phone(browser: Browser, page: Page, portal: Portal) -> None:
+    email = f"header.{uuid.uuid4().hex[:8]}@example.com"
+    sign_in(page, portal, email, name="Alexandra Longname-Example")
+
+    # Desktop: the links, billing, the user and sign-out in the bar; no menu button.
+    page.set_viewport_size(DESKTOP)
+    page.goto(portal.url + "/studio")
+    expect(page.locator("#header-user-email")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page.get_by_role("button", name="Menu")).to_be_hidden()
+    shot(page, "header-desktop", full_page=False)
+
+    # Phone: one row (logo, balance, menu button); the rest opens from the button.
+    page.set_viewport_size(PHONE)
+    for path in ("/studio", "/library", "/account", "/billing"):
+        page.goto(portal.url + path)
+        expect(page.locator("#header-credits")).to_be_visible()
+        assert _header_height(page) <= 64, path
+        assert _width(page) <= PHONE["width"], path
+    expect(page.get_by_role("link", name="Library")).to_have_count(0)  # in the closed menu
+    _open_menu(page)
+    menu = page.get_by_role("dialog", name="Menu")
+    expect(menu).to_contain_text(email)
+    expect(menu.get_by_role("link", name="Billing")).to_have_attribute("aria-current", "page")
+    shot(page, "header-phone-menu", full_page=False)
+    assert _width(page) <= PHONE["width"]
+    # Keyboard: Escape closes it and gives the focus back to the button.
+    page.keyboard.press("Escape")
+    expect(menu).to_be_hidden()
+    expect(page.get_by_role("button", name="Menu")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(menu).to_be_visible()
+    menu.get_by_role("link", name="Library").click()
+    expect(page).to_have_url(re.compile(r"/library/?$"))
+    expect(page.get_by_role("dialog", name="Menu")).to_have_count(0)
+    shot(page, "header-phone", full_page=False)
+    _open_menu(page)
+    page.get_by_role("dialog", name="Menu").get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/signin/?$"))
+
+
+def test_the_console_header_is_one_row_on_a_phone(browser: Browser, portal: Portal) -> None:
+    context = browser.new_context(viewport=PHONE)
+    phone = context.new_page()
+    sign_in(phone, portal, "admin@v4a.example", path="/console")
+    for path in ("/console", "/console/users", "/studio"):
+        phone.goto(portal.url + path)
+        expect(phone.locator("#header-credits")).to_be_visible()
+        assert _header_height(phone) <= 64, path
+        assert _width(phone) <= PHONE["width"], path
+    _open_menu(phone)
+    phone.get_by_role("dialog", name="Menu").get_by_role("link", name="Console").click()
+    expect(phone).to_have_url(re.compile(r"/console/?$"))
+    expect(phone.locator("#console-title")).to_be_visible()
+    shot(phone, "header-phone-console", full_page=False)
     context.close()

@@ -85,6 +85,10 @@ class LibraryScriptsState(Paging, AuthState):
     @rx.event
     async def load_scripts(self) -> EventSpec | None:
         self.page, self.error = 1, ""
+        if self.router.url.query_parameters.get("tab") != "scripts":
+            # Read when the tab is opened (show): a visit to Photos does not pay for it.
+            self.loading = True
+            return None
         return await self._reload()
 
     @rx.event

@@ -46,11 +46,16 @@ class LibraryVideosState(LiveClips, Paging, AuthState):
             cast(str, params.get("status")) if params.get("status") in FILTERS else "all"
         )
         self.page, self.clips_error = 1, ""
+        if self.tab != "videos":
+            # Read when the tab is opened (show_tab): a visit to Photos does not pay for it.
+            self.loading = True
+            return None
         return await self._reload()
 
     @rx.event
-    def show_tab(self, value: str) -> None:
+    async def show_tab(self, value: str) -> EventSpec | None:
         self.tab = value if value in TABS else "photos"
+        return await self._reload() if self.tab == "videos" else None
 
     @rx.event
     async def filter_by(self, value: str | list[str]):
