@@ -1,6 +1,7 @@
 """The live progress loop as a handler, with a scripted progress channel: it subscribes
-before it reads the rows, applies each message, re-reads the balance after a refund, and
-stops when nothing is active or the tab serves another user."""
+before it reads the rows, applies each message, re-reads the balance after a refund, adds
+the clips ordered while the page is open, and stops when the tab closes, serves another user
+or (on a page that adds no new clips) nothing is active."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from tests.support.videos import photo
 from v4a_portal.services import progress, videos
 from v4a_portal.state import live_clips
 from v4a_portal.state.auth import AuthState
+from v4a_portal.state.library_videos import LibraryVideosState
 from v4a_portal.state.studio_video import StudioVideoState
 
 
@@ -33,7 +35,8 @@ def media(
 
 class Channel:
     """Stands in for progress.listen_async: hands out `messages` in order (None: nothing
-    came in time; a callable: called, and what it returns), then silence."""
+    came in time; a callable: called, and what it returns), then silence, after which the
+    tab is gone."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, messages: list[Any]) -> None:
         self.log: list[str] = []
@@ -46,6 +49,9 @@ class Channel:
 
         monkeypatch.setattr(progress, "listen_async", self.listen)
         monkeypatch.setattr(live_clips, "_snapshot", logged_snapshot)
+        monkeypatch.setattr(live_clips, "PRESENCE_SECONDS", 0)
+        monkeypatch.setattr(live_clips.clients, "connected", lambda token: not self.silent)
+        self.silent = False
 
     @asynccontextmanager
     async def listen(self, user_id: int) -> AsyncIterator[Channel]:
@@ -57,14 +63,16 @@ class Channel:
 
     async def get(self, timeout: float) -> dict[str, Any] | None:
         if not self.messages:
+            # (Not the loop draining a burst: a wait for the next message.)
+            self.silent = self.silent or timeout > live_clips._DRAIN_SECONDS
             return None
         message = self.messages.pop(0)
         return message() if callable(message) else message
 
 
-def _watch(state: StudioVideoState) -> list[Any]:
+def _watch(state: Any, cls: Any = StudioVideoState) -> list[Any]:
     async def drain() -> list[Any]:
-        return [item async for item in StudioVideoState.watch_clips.fn(state)]
+        return [item async for item in cls.watch_clips.fn(state)]
 
     return run(drain())
 
@@ -118,14 +126,20 @@ def test_a_lost_message_is_read_back_while_other_clips_chatter(
 
         return later
 
+    seen: list[str] = []
+
+    def look() -> dict[str, Any]:
+        seen.append(state.clips[0].status)
+        return _running(999, 1)
+
     chatter = [other_clip(n) for n in range(2, 200)]  # about 4 s of another clip's news
-    channel = Channel(monkeypatch, [canceled_unheard, *chatter])
+    channel = Channel(monkeypatch, [canceled_unheard, *chatter[:100], look, *chatter[100:]])
 
     _watch(state)
 
     assert state.clips[0].status == "canceled" and state.clips[0].refunded
     assert channel.log.count("snapshot") == 2  # the first read and the one after the quiet
-    assert len(channel.messages) > 100  # read back long before the chatter stopped
+    assert seen == ["canceled"]  # read back long before the chatter stopped
 
 
 def test_stops_when_the_tab_serves_another_user(
@@ -146,10 +160,73 @@ def test_stops_when_the_tab_serves_another_user(
     assert state.clips[0].progress == 40  # nothing applied for the other user
 
 
-def test_nothing_active_nothing_to_watch(media: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_clip_ordered_elsewhere_appears_and_is_followed(
+    media: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing active on the Studio, yet it listens: a clip ordered elsewhere (another tab,
+    the API, staff) comes with `created`; the loop reads that card, puts it on top and
+    follows it to its end; other clips' news reads nothing."""
     me, clip, state = _queued_clip(monkeypatch)
     videos.cancel(me, clip)
     run(state.open_video_step())
+    ordered: list[int] = []
+
+    def ordered_elsewhere() -> dict[str, Any]:
+        (new,) = videos.request(me, photo(me), None, "q", "draft", 4, "720x1280").video_ids
+        ordered.append(new)
+        return {"video_id": new, "status": "pending", "progress": 0, "created": True}
+
+    def done() -> dict[str, Any]:
+        return {
+            "video_id": ordered[0],
+            "status": "completed",
+            "progress": 100,
+            "video_url": "/media/v.mp4",
+            "thumbnail_url": "/media/v.jpg",
+        }
+
+    channel = Channel(
+        monkeypatch,
+        [_running(999, 5), ordered_elsewhere, lambda: _running(ordered[0], 60), done],
+    )
+
+    yielded = _watch(state)
+
+    assert [card.id for card in state.clips] == [ordered[0], clip]
+    top = state.clips[0]
+    assert (top.status, top.progress, top.video_url) == ("completed", 100, "/media/v.mp4")
+    assert yielded == [AuthState.refresh_user]  # the debit, in the header
+    assert channel.log == [f"subscribe {me}", "snapshot", "unsubscribe"]
+
+
+def test_a_clip_ordered_before_the_subscription_is_not_missed(
+    media: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Library read its page, then a clip was ordered before the loop subscribed (its
+    `created` message went to nobody): the loop's first read finds it."""
+    me = funded_user(50)
+    (first,) = videos.request(me, photo(me), None, "p", "draft", 4, "720x1280").video_ids
+    videos.cancel(me, first)
+    signed_in_as(monkeypatch, me)
+    state = state_of(LibraryVideosState)
+    assert run(state._reload()) is not None  # page 1 of every clip: it listens
+    (later,) = videos.request(me, photo(me), None, "q", "draft", 4, "720x1280").video_ids
+    Channel(monkeypatch, [])
+
+    assert _watch(state, LibraryVideosState) == [AuthState.refresh_user]
+    assert [card.id for card in state.clips] == [later, first] and state.total == 2
+
+
+def test_a_page_that_adds_no_clips_stops_when_nothing_is_active(
+    media: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    me = funded_user(50)
+    (clip,) = videos.request(me, photo(me), None, "p", "draft", 4, "720x1280").video_ids
+    videos.cancel(me, clip)
+    signed_in_as(monkeypatch, me)
+    state = state_of(LibraryVideosState)
+    state.status_filter = "canceled"  # a new clip is never canceled: nothing to add
+    assert run(state._reload()) is None
     channel = Channel(monkeypatch, [])
 
-    assert _watch(state) == [] and channel.log == []
+    assert _watch(state, LibraryVideosState) == [] and channel.log == []

@@ -147,7 +147,8 @@ def sign_out_user(
     "/users/{user_id}/role",
     response_model=staff_accounts.AccountChange,
     summary="Change a user's role",
-    description="403 for your own role; 409 `last_admin` when it would leave no admin.",
+    description="An admin may change their own role (step down) while another admin remains; "
+    "409 `last_admin` when it would leave no admin.",
 )
 def set_role(
     user_id: RowId, body: RoleIn, ctx: Annotated[StaffContext, _acting("users.set_role")]

@@ -1,6 +1,7 @@
 """A clip as staff see it (a card that reads on a phone as on a desk): status, owner, model,
-attempts, age, live progress, stuck flag, error, generation and RQ job ids, timings, and
-the refund / retry / cancel buttons this role may use, each behind a confirmation."""
+attempts, age (once ended: how long it took), live progress, stuck flag, error, generation
+and RQ job ids, timings, and the refund / retry / cancel buttons this role may use, each
+behind a confirmation."""
 
 from __future__ import annotations
 
@@ -207,7 +208,7 @@ def clip_item(row: ObjectVar[ClipRow], state: Any, *, show_owner: bool = True) -
         ),
         _meta("server", row.provider, " · ", row.spec),
         _meta("repeat", "Attempts ", row.attempts),
-        _meta("timer", "Age ", row.age, rx.cond(row.active, f" · expected ≤ {row.expected}", "")),
+        _meta("timer", row.timing),
         _meta("calendar", row.created, rx.cond(row.ended != "", f" → {row.ended}", "")),
         gap="4px 16px",
         wrap="wrap",
@@ -248,7 +249,8 @@ def clip_item(row: ObjectVar[ClipRow], state: Any, *, show_owner: bool = True) -
                 row.error_code != "",
                 rx.callout.root(
                     rx.callout.text(rx.code(row.error_code, size="1"), " ", row.error_message),
-                    color_scheme="red",
+                    # A cancel is someone's choice, not a fault: not in the colour of errors.
+                    color_scheme=rx.cond(row.status == "canceled", "amber", "red"),
                     variant="soft",
                     size="1",
                     width="100%",

@@ -212,7 +212,7 @@ def _actions() -> rx.Component:
             ),
         ),
         rx.cond(
-            may("users.set_role") & ~S.is_self,
+            may("users.set_role"),  # on one's own page too: an admin may step down
             _account_dialog(
                 "Change role",
                 "user-cog",

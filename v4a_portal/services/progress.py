@@ -49,6 +49,9 @@ class VideoEvent(TypedDict):
     thumbnail_url: str | None
     refunded: bool
     balance: NotRequired[int | None]  # the customer's balance after a refund
+    # The first message of a clip just ordered (by the customer, staff or the API): open
+    # pages that list the user's newest clips add it.
+    created: NotRequired[bool]
 
 
 Event = VideoEvent

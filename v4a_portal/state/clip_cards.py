@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from sqlmodel import Session
 
@@ -47,6 +47,7 @@ class ClipEvent(TypedDict):
     video_url: str | None
     thumbnail_url: str | None
     refunded: bool
+    created: NotRequired[bool]  # the first message of a clip just ordered
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,9 @@ class ClipRow:
     rq_job_id: str
     created: str
     ended: str
-    age: str  # "3 min" since the request (to the ending when it ended)
+    # Active: "Age 3 min · expected ≤ 5 min" (how long it has waited); ended: "Took 45 s"
+    # (request to ending; the ending's time is on the dates line).
+    timing: str
     stuck: bool
     expected: str  # "5 min"
     refunded: bool
@@ -94,7 +96,12 @@ def clip_row(line: video_search.VideoLine) -> ClipRow:
         rq_job_id=line.rq_job_id,
         created=formatting.timestamp(line.created_at),
         ended=formatting.timestamp(line.completed_at),
-        age=duration_text(line.age_seconds),
+        timing=(
+            f"Took {duration_text(line.age_seconds)}"
+            if finished
+            else f"Age {duration_text(line.age_seconds)} · "
+            f"expected ≤ {duration_text(line.expected_seconds)}"
+        ),
         stuck=line.stuck,
         expected=duration_text(line.expected_seconds),
         refunded=line.refunded_at is not None,

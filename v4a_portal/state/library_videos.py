@@ -37,6 +37,17 @@ class LibraryVideosState(LiveClips, Paging, AuthState):
     tab: str = "photos"
     status_filter: str = "all"
 
+    def _new_clips_limit(self) -> int:
+        # Clips ordered while the page is open go on top of the first page of a filter a
+        # new clip can match; other pages keep what they show.
+        return PER_PAGE if self.page == 1 and self.status_filter in ("all", "active") else 0
+
+    def _takes_new(self, card: ClipCard) -> bool:
+        return self.status_filter == "all" or card.active
+
+    def _took_new(self, count: int) -> None:
+        self.total += count
+
     @rx.event
     async def load_videos(self) -> EventSpec | None:
         """?tab=videos opens this tab, ?status=failed (etc.) a filter."""
@@ -79,5 +90,7 @@ class LibraryVideosState(LiveClips, Paging, AuthState):
         if found is not None:
             self.clips, self.total = found
         self.loading = False
+        if not self._active_ids() and not self._new_clips_limit():
+            return None
         # mypy cannot solve the handler type `@rx.event(background=True)` gives (EventCallback?)
-        return LibraryVideosState.watch_clips() if self._active_ids() else None  # type: ignore[misc]
+        return LibraryVideosState.watch_clips()  # type: ignore[misc]

@@ -6,8 +6,14 @@ subscribes to the user's progress channel FIRST and reads the clips' rows once S
 no message falls between the two; then it applies each message under the state lock,
 briefly, and pushes the change to the browser. No database polling per update: only a
 re-read after a quiet spell, as the SSE route does, since pub/sub drops messages when
-Redis restarts. It stops when no clip on the page is active, when the tab moved to another
-page or closed, or when another user signed in on it.
+Redis restarts.
+
+A page that lists the user's newest clips (`_new_clips_limit`) also adds clips ordered
+while it is open (by another tab, the API or staff): each new clip's first message says
+`created`, and the loop reads that one card and follows it. Such a page keeps its loop
+while it stays open, asleep on the shared subscription until a message comes; any other
+page's loop stops when no clip on it is active. Every loop stops when the tab moved to
+another page or closed, or when another user signed in on it.
 """
 
 from __future__ import annotations
@@ -27,19 +33,36 @@ from v4a_portal.services import progress, videos
 from v4a_portal.services.errors import Conflict
 from v4a_portal.state import clients, messages
 from v4a_portal.state.auth import AuthState
-from v4a_portal.state.clip_cards import ClipCard, ClipEvent, apply_events, owned_cards
+from v4a_portal.state.clip_cards import (
+    ClipCard,
+    ClipEvent,
+    apply_events,
+    cards_for,
+    owned_cards,
+)
 from v4a_portal.state.service_call import call, row_id
 
 logger = logging.getLogger(__name__)
 
 BURST = 50  # messages already waiting are applied together, under one lock
 _DRAIN_SECONDS = 0.002
+# How often a loop asks whether its tab is still connected (see clients.Presence).
+PRESENCE_SECONDS = 2.0
 
 
 def _snapshot(user_id: int, video_ids: list[int]) -> list[ClipEvent]:
     """The clips' rows now, as progress messages (the same fields)."""
     with session_scope() as session:
         return [_as_event(card) for card in owned_cards(session, user_id, video_ids)]
+
+
+def _new_cards(user_id: int, after_id: int, video_ids: list[int], limit: int) -> list[ClipCard]:
+    """Cards of the user's clips new to a page: these ids, or (none given) every clip
+    ordered after `after_id`, the newest the page read, at most `limit`."""
+    with session_scope() as session:
+        if video_ids:
+            return owned_cards(session, user_id, video_ids)
+        return cards_for(session, user_id, videos.created_after(session, user_id, after_id, limit))
 
 
 def _as_event(card: ClipCard) -> ClipEvent:
@@ -92,12 +115,39 @@ class LiveClips(rx.State, mixin=True):
     def _active_ids(self) -> list[int]:
         return [card.id for card in self.clips if card.active]
 
+    def _new_clips_limit(self) -> int:
+        """How many cards this page shows when it adds clips ordered while it is open; 0:
+        it adds none (the page's say: an older page, another filter)."""
+        return 0
+
+    def _takes_new(self, card: ClipCard) -> bool:
+        """Whether a clip new to the user belongs on this page (a status filter's say)."""
+        return True
+
+    def _took_new(self, count: int) -> None:
+        """`count` cards were added on top (a page that counts its clips adds them)."""
+
     def _apply(self, events: list[ClipEvent]) -> bool:
         """Apply messages to the cards; True when one ended in a refund."""
         updated, refunded = apply_events(self.clips, events)
         if updated != self.clips:  # others' clips and repeats send the browser nothing
             self.clips = updated
         return refunded
+
+    def _add_new(self, cards: list[ClipCard]) -> bool:
+        """Put clips new to the page on top, newest first; True when any was added."""
+        limit = self._new_clips_limit()
+        known = {card.id for card in self.clips}
+        new = sorted(
+            (card for card in cards if card.id not in known and self._takes_new(card)),
+            key=lambda card: card.id,
+            reverse=True,
+        )
+        if not limit or not new:
+            return False
+        self.clips = (new + self.clips)[: max(limit, len(new))]
+        self._took_new(len(new))
+        return True
 
     async def _watcher(self) -> tuple[int, str, str] | None:
         """(user id, tab, page) this loop serves; None when there is nothing to watch.
@@ -107,7 +157,9 @@ class LiveClips(rx.State, mixin=True):
         resets every page state) and the same page.
         """
         user = await self._signed_in()
-        if user is None or user.id is None or not self._active_ids():
+        if user is None or user.id is None:
+            return None
+        if not self._active_ids() and not self._new_clips_limit():
             return None
         return user.id, self.router.session.client_token, self.router.route_id
 
@@ -117,36 +169,58 @@ class LiveClips(rx.State, mixin=True):
 
     @rx.event(background=True, supersedes=True)
     async def watch_clips(self):
-        """Started by the page's loader or by Generate when a clip is active; see above."""
+        """Started by the page's loader or by Generate; see above."""
         async with self:
             watching = await self._watcher()
         if watching is None:
             return
         user_id, token, route = watching
-        tab = clients.Presence(token)
+        tab = clients.Presence(token, every=PRESENCE_SECONDS)
         try:
             async with progress.listen_async(user_id) as listener:
                 async with self:
                     ids = self._active_ids()
+                    limit = self._new_clips_limit()
+                    newest = max((card.id for card in self.clips), default=0)
                 events = await asyncio.to_thread(_snapshot, user_id, ids)
+                # Clips ordered between the page's read and the subscription.
+                new = (
+                    await asyncio.to_thread(_new_cards, user_id, newest, [], limit) if limit else []
+                )
                 heard = time.monotonic()  # news of these clips: others' does not count
                 while True:
                     async with self:
                         if not await self._still_serving(user_id, route):
                             return
+                        added = self._add_new(new)
                         refunded = self._apply(events)
                         ids = self._active_ids()
-                    if refunded:
+                        limit = self._new_clips_limit()
+                        known = {card.id for card in self.clips}
+                    if refunded or added:
                         yield AuthState.refresh_user  # the header's balance, re-read
-                    if not ids:
+                    if not ids and not limit:
                         return
-                    left = progress.QUIET_SECONDS - (time.monotonic() - heard)
+                    if ids:
+                        left = progress.QUIET_SECONDS - (time.monotonic() - heard)
+                    else:  # asleep until a new clip: wakes only to see the tab is still here
+                        left, heard = progress.QUIET_SECONDS, time.monotonic()
                     events = await _burst(listener, left) if left > 0 else []
                     if tab.gone():
                         return
+                    created = [
+                        event["video_id"]
+                        for event in events
+                        if event.get("created") and event.get("video_id") not in known
+                    ]
+                    new = (
+                        await asyncio.to_thread(_new_cards, user_id, 0, created, limit)
+                        if created and limit
+                        else []
+                    )
                     if any(event.get("video_id") in ids for event in events):
                         heard = time.monotonic()
-                    elif time.monotonic() - heard >= progress.QUIET_SECONDS:
+                    elif ids and time.monotonic() - heard >= progress.QUIET_SECONDS:
                         # Quiet for these clips: did pub/sub drop one (a Redis restart)?
                         events = await asyncio.to_thread(_snapshot, user_id, ids)
                         heard = time.monotonic()

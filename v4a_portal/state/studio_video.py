@@ -120,6 +120,9 @@ class StudioVideoState(LiveClips, StudioState):
     # One per request the tab is about to make: a retried or doubled submit is paid once.
     _request_key: str = ""
 
+    def _new_clips_limit(self) -> int:
+        return RECENT_CLIPS  # the newest clips, wherever they were ordered
+
     @rx.var
     def script_prompt(self) -> str:
         """The script's VIDEO PROMPT, which prefills the prompt box."""
@@ -190,7 +193,7 @@ class StudioVideoState(LiveClips, StudioState):
         self.generating, self.video_error, self.clips_error = False, "", ""
         recent, self.clips_error = await call(_recent, user.id)
         self.clips = recent or []
-        return StudioVideoState.watch_clips if self._active_ids() else None
+        return StudioVideoState.watch_clips
 
     def follow_script(self) -> None:
         """A newly opened script sets the prompt and, where the model offers it, the length

@@ -108,8 +108,9 @@ def test_role_changes_and_their_refusals(any_db: str) -> None:
         {"role": "customer"},
         {"role": "support"},
     )
-    with pytest.raises(Forbidden):
+    with pytest.raises(Conflict) as last:  # the only admin may not step down
         staff_accounts.set_role(admin, admin.actor.id, "customer", "me")
+    assert last.value.code == "last_admin"
     with pytest.raises(Forbidden):
         staff_accounts.disable(admin, admin.actor.id, "me")
     with pytest.raises(Forbidden):
@@ -128,6 +129,22 @@ def test_the_last_admin_stays(any_db: str) -> None:
     with pytest.raises(Conflict) as last:
         staff_accounts.set_role(None, first.actor.id, "customer", "cli")
     assert last.value.code == "last_admin"
+    assert len(audit_rows()) == 1
+
+
+def test_an_admin_steps_down_while_another_remains(any_db: str) -> None:
+    first, second = ctx(Role.admin), ctx(Role.admin)
+    assert first.actor.id is not None and second.actor.id is not None
+    done = staff_accounts.set_role(first, first.actor.id, "support", "moving to support")
+    assert done.role == "support"
+    [row] = audit_rows()
+    assert (row.actor_id, row.target_id, row.action) == (
+        first.actor.id,
+        str(first.actor.id),
+        "users.set_role",
+    )
+    with pytest.raises(Conflict):  # now the last one
+        staff_accounts.set_role(second, second.actor.id, "support", "me too")
     assert len(audit_rows()) == 1
 
 

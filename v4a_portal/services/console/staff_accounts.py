@@ -5,7 +5,8 @@ each use: the cookie session (`web_sessions.user_for`), the access token
 (`api_tokens.user_from_access`) and the refresh (`api_tokens.rotate`) all check `disabled`.
 Disabling also ends their sessions and revokes their refresh tokens, so enabling the account
 again does not bring back a session that was open (a stolen one, maybe). Their running
-videos finish normally. The last enabled admin can be neither demoted nor disabled.
+videos finish normally. The last enabled admin can be neither demoted nor disabled; an
+admin may step down (change their own role) while another admin remains.
 """
 
 from __future__ import annotations
@@ -107,15 +108,16 @@ def set_role(
 ) -> AccountChange:
     """Change a user's role. `ctx` None is the command line (`user set-role`), which runs
     with the database's own authority and is audited with no actor."""
-    actor = None if ctx is None else permissions.require(ctx.actor, "users.set_role")
+    if ctx is not None:
+        permissions.require(ctx.actor, "users.set_role")
     reason = check_reason(reason)
     try:
         new_role = Role(role)
     except ValueError as exc:
         roles = ", ".join(r.value for r in Role)
         raise InvalidInput(f"Unknown role {role!r}; use one of {roles}.") from exc
-    if actor is not None and actor.id == user_id:
-        raise Forbidden("You cannot change your own role.", code="own_account")
+    # An admin may step down (only admins hold `users.set_role`) while another enabled admin
+    # remains; the last one is refused like any demotion of the last admin (`last_admin`).
     with session_scope() as session:
         return _change_role(session, ctx, user_id, new_role, reason)
 
@@ -184,7 +186,11 @@ def _lock_admins(session: Session) -> list[int]:
 def _keep_an_admin(admins: list[int], user_id: int) -> None:
     """Refuse to take away the last enabled admin."""
     if admins == [user_id]:
-        raise Conflict("This is the last admin; make another admin first.", code="last_admin")
+        raise Conflict(
+            "This is the only admin, and the last admin cannot be removed: make another "
+            "admin first.",
+            code="last_admin",
+        )
 
 
 def _sign_out(session: Session, user_id: int) -> tuple[int, int]:

@@ -38,7 +38,7 @@ from v4a_portal.services.console.context import StaffContext
 from v4a_portal.services.console.staff_credits import check_key, check_reason
 from v4a_portal.services.errors import Conflict, InsufficientCredits, InvalidInput, NotFound
 from v4a_portal.services.videos import generations, rq_jobs, transitions
-from v4a_portal.services.videos.events import event
+from v4a_portal.services.videos.events import created, event
 
 log = logging.getLogger(__name__)
 
@@ -260,7 +260,7 @@ def retry(
             user_agent=ctx.user_agent,
         )
         done = Retried(new.id, video_id, new.model, new.credits_used, new.charge_waived, balance)
-        queued = [(new.id, new.user_id, new.rq_job_id or "", new.model, event(new))]
+        queued = [(new.id, new.user_id, new.rq_job_id or "", new.model, created(new))]
     _enqueue(queued)
     return done
 
@@ -329,7 +329,7 @@ def _create_retry(
 
 def _enqueue(queued: Sequence[tuple[int, int, str, str, progress.VideoEvent]]) -> None:
     """After commit, like a customer request: a lost enqueue is the sweep's to repair. The
-    pending event tells the customer's open pages the clip exists."""
+    `created` message tells the customer's open pages the clip exists."""
     try:
         for video_id, _user_id, job_id, model, _payload in queued:
             rq_jobs.enqueue(video_id, job_id, model)
@@ -401,7 +401,7 @@ def _bulk(
             originals.append(original.id)
             new_ids.append(new.id)
             credits += _price(original)
-            queued.append((new.id, new.user_id, new.rq_job_id or "", new.model, event(new)))
+            queued.append((new.id, new.user_id, new.rq_job_id or "", new.model, created(new)))
         result = BulkRetry(len(originals), credits, originals, new_ids, skipped)
         audit.record(
             session,

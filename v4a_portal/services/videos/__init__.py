@@ -4,13 +4,14 @@ side, re-exported here; `transitions` (the row's states), `rq_jobs` (queueing),
 `files` (MP4 checks, thumbnails) are the RQ job's and the worker's."""
 
 from v4a_portal.services.videos.orders import MAX_PROMPT, Canceled, Requested, cancel, request
-from v4a_portal.services.videos.reads import for_scripts, get_owned, list_for
+from v4a_portal.services.videos.reads import created_after, for_scripts, get_owned, list_for
 
 __all__ = [
     "MAX_PROMPT",
     "Canceled",
     "Requested",
     "cancel",
+    "created_after",
     "for_scripts",
     "get_owned",
     "list_for",

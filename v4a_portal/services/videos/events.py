@@ -44,6 +44,13 @@ def event(row: Any, balance: int | None = None) -> VideoEvent:
     return payload
 
 
+def created(row: Any) -> VideoEvent:
+    """The message that announces a new video row (sent once, after its commit)."""
+    payload = event(row)
+    payload["created"] = True
+    return payload
+
+
 def progress_event(video_id: int, batch_id: str | None, percent: int) -> VideoEvent:
     """A running video's progress message, the same shape as `event`."""
     return {

@@ -18,10 +18,19 @@ from sqlmodel import col
 
 from v4a_portal.db import session_scope
 from v4a_portal.models import LedgerKind, Video, VideoStatus
-from v4a_portal.services import catalog, idempotency, images, ledger, ledger_keys, notices, scripts
+from v4a_portal.services import (
+    catalog,
+    idempotency,
+    images,
+    ledger,
+    ledger_keys,
+    notices,
+    progress,
+    scripts,
+)
 from v4a_portal.services.errors import Conflict, InvalidInput
 from v4a_portal.services.scripts import text_format
-from v4a_portal.services.videos import generations, rq_jobs, transitions
+from v4a_portal.services.videos import events, generations, rq_jobs, transitions
 from v4a_portal.services.videos.reads import get_owned
 
 log = logging.getLogger(__name__)
@@ -122,11 +131,14 @@ def _create(
             assert row.id is not None
             row.rq_job_id = rq_jobs.rq_job_id(row.id)
             jobs.append((row.id, row.rq_job_id))
+        announced = [events.created(row) for row in rows]
     try:
         for video_id, job_id in jobs:
             rq_jobs.enqueue(video_id, job_id, model, priority=priority)
     except RedisError as exc:  # the sweep enqueues them within a minute
         log.warning("enqueue of batch %s failed, left to the sweep: %s", batch_id, exc)
+    for payload in announced:  # the user's other open pages add the new clips
+        progress.publish(user_id, payload)
     return Requested([v for v, _ in jobs], batch_id, order.credits, entry.balance_after)
 
 

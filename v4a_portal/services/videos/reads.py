@@ -49,6 +49,18 @@ def list_for(
     return ownership.page_of(session, query, page, per_page)
 
 
+def created_after(session: Session, user_id: int, video_id: int, limit: int) -> list[Video]:
+    """The user's videos with an id above `video_id`, newest first, at most `limit`: those
+    ordered since a page read its newest (the primary key follows the order of requests)."""
+    query = (
+        select(Video)
+        .where(col(Video.user_id) == user_id, col(Video.id) > video_id)
+        .order_by(col(Video.id).desc())
+        .limit(limit)
+    )
+    return list(session.execute(query).scalars().all())
+
+
 def for_scripts(session: Session, user_id: int, script_ids: list[int]) -> dict[int, list[Video]]:
     """The user's videos made from each of these scripts, newest first, in one query."""
     found: dict[int, list[Video]] = {script_id: [] for script_id in script_ids}
