@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.ledger import scratch_database  # noqa: E402
-from bench.pipeline import photo_bytes, private_redis, setup_user  # noqa: E402
+from bench.pipeline import photo_bytes, private_redis, setup_user, wait_ready  # noqa: E402
 from tests.emulators.veo import VeoEmulator  # noqa: E402
 from v4a_portal import schema_migrations  # noqa: E402
 from v4a_portal.db import session_scope  # noqa: E402
@@ -114,7 +114,7 @@ def main() -> int:
         user, image = setup_user(10_000, photo_bytes())
         worker = start_worker(tmp / "worker.log")
         try:
-            time.sleep(3)  # imports and warm-up
+            wait_ready(get_redis(), 1)
             wait = args.veo_seconds * 3
             alone = run(user, image, VEO, 4, 1, wait)
             batch = run(user, image, VEO, 4, args.batch, wait)
@@ -125,10 +125,12 @@ def main() -> int:
 
             rss_before, cpu_before = rss_mb(worker.pid), cpu_seconds(worker.pid)
             began = time.perf_counter()
-            ids = videos.request(
-                user, image, None, "bench", VEO, 4, "720x1280", args.in_flight
-            ).video_ids
-            while emulator.generations < 2 + args.batch + args.in_flight:
+            ids = []
+            for start in range(0, args.in_flight, 9):  # a request orders at most 9 clips
+                count = min(9, args.in_flight - start)
+                ordered = videos.request(user, image, None, "bench", VEO, 4, "720x1280", count)
+                ids += ordered.video_ids
+            while emulator.generations < 1 + args.batch + args.in_flight:
                 time.sleep(0.2)
             submitted = time.perf_counter() - began
             time.sleep(min(5.0, args.veo_seconds / 2))
