@@ -218,7 +218,7 @@ class InFlight:
             entry.next_at = time.monotonic() + paused
             return WAITING
         if entry.again:  # a retry: an attempt of its own (crash loops end in `start`)
-            started = transitions.start(entry.video.id, entry.rq_job_id)
+            started = transitions.start(entry.video.id, entry.rq_job_id, processing=False)
             if started is None:
                 return video_job.STOPPED
             entry.video, entry.progress, entry.again = started, None, False

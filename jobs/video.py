@@ -72,10 +72,12 @@ def generate_video(video_id: int) -> str:
         return "busy: another job holds this video"
     handed = False
     try:
-        video = transitions.start(video_id, rq_job.id if rq_job else None)
+        watcher = in_flight.current()
+        rq_job_id = rq_job.id if rq_job else None
+        # With a watcher the clip stays queued until a provider slot lets it submit.
+        video = transitions.start(video_id, rq_job_id, processing=watcher is None)
         if video is None:
             return "nothing to do"
-        watcher = in_flight.current()
         if watcher is not None:
             timeout = int(rq_job.timeout) if rq_job and rq_job.timeout else None
             watcher.watch(

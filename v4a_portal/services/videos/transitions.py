@@ -77,17 +77,24 @@ class StartedVideo:
     script_text: str | None
 
 
-def start(video_id: int, rq_job_id: str | None) -> StartedVideo | None:
-    """Mark the video processing and count the attempt; None when there is nothing to do
-    (final, or this RQ job was superseded by a newer round, or attempts ran out)."""
+def start(
+    video_id: int, rq_job_id: str | None, *, processing: bool = True
+) -> StartedVideo | None:
+    """Count the attempt and mark the video processing (`processing=False`: leave it queued
+    until its generation is submitted, `store_generation`, as the in-flight watcher does
+    while the provider has no free slot); None when there is nothing to do (final, or this
+    RQ job was superseded by a newer round, or attempts ran out)."""
     where = [_v.c.id == video_id, _v.c.status.in_(ACTIVE_STATUSES)]
     if rq_job_id is not None:
         where.append(_v.c.rq_job_id == rq_job_id)
+    values: dict[str, Any] = {"attempts": _v.c.attempts + 1}
+    if processing:
+        values["status"] = VideoStatus.processing.value
     with session_scope() as session:
         row = session.execute(
             update(_v)
             .where(*where)
-            .values(status=VideoStatus.processing.value, attempts=_v.c.attempts + 1)
+            .values(**values)
             .returning(
                 *EVENT_COLUMNS,
                 _v.c.model,
@@ -138,19 +145,24 @@ def _started(row: Row[Any]) -> StartedVideo:
 
 
 def store_generation(video_id: int, generation_id: str) -> bool:
-    """Remember the paid generation before polling it; False when the video is no longer
-    active (canceled meanwhile) or another RQ job already stored one."""
+    """Remember the paid generation before polling it (the video is processing from now
+    on); False when the video is no longer active (canceled meanwhile) or another RQ job
+    already stored one."""
     with session_scope() as session:
-        result = session.execute(
+        row = session.execute(
             update(_v)
             .where(
                 _v.c.id == video_id,
                 _v.c.status.in_(ACTIVE_STATUSES),
                 _v.c.provider_job_id.is_(None),
             )
-            .values(provider_job_id=generation_id)
-        )
-        return cast(CursorResult[Any], result).rowcount == 1
+            .values(provider_job_id=generation_id, status=VideoStatus.processing.value)
+            .returning(*EVENT_COLUMNS)
+        ).one_or_none()
+    if row is None:
+        return False
+    progress.publish(row.user_id, event(row))  # a clip that was queued is running now
+    return True
 
 
 def record_progress(video_id: int, percent: int) -> bool:
