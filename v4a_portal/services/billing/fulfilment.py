@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
@@ -133,6 +133,43 @@ def _invoice_payment(ctx: Context, invoice: Obj, user_id: int, plan: str) -> Pay
     return payment
 
 
+_PAID_COLUMNS = (
+    "user_id",
+    "stripe_invoice_id",
+    "product_code",
+    "amount_cents",
+    "currency",
+    "credits",
+    "stripe_subscription_id",
+    "receipt_url",
+)
+
+
+def _insert_paid_statement(dialect: Any) -> Any:
+    return (
+        dialect.insert(_payments)
+        .values(
+            **{c: bindparam(c, type_=_payments.c[c].type) for c in _PAID_COLUMNS},
+            kind="charge",
+            status="paid",
+            amount_refunded_cents=0,
+            credits_clawed_back=0,
+            credits_shortfall=0,
+            created_at=bindparam("now", type_=_payments.c.created_at.type),
+            updated_at=bindparam("now", type_=_payments.c.updated_at.type),
+        )
+        .on_conflict_do_nothing(index_elements=["stripe_invoice_id"])
+        .returning(_payments.c.id)
+    )
+
+
+# Built once per dialect: building it per event cost more than running it.
+_INSERT_PAID = {
+    "postgresql": _insert_paid_statement(postgresql),
+    "sqlite": _insert_paid_statement(sqlite),
+}
+
+
 def _insert_paid(ctx: Context, values: dict[str, Any]) -> int | None:
     """INSERT the paid invoice's payments row unless one exists; its id, or None.
 
@@ -140,24 +177,8 @@ def _insert_paid(ctx: Context, values: dict[str, Any]) -> int | None:
     before (failed, then paid) is locked and updated by the caller instead.
     """
     conn = ctx.session.connection()
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    now = utcnow()
-    statement = (
-        dialect.insert(_payments)
-        .values(
-            **values,
-            kind="charge",
-            status="paid",
-            amount_refunded_cents=0,
-            credits_clawed_back=0,
-            credits_shortfall=0,
-            created_at=now,
-            updated_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["stripe_invoice_id"])
-        .returning(_payments.c.id)
-    )
-    return conn.execute(statement).scalar()
+    statement = _INSERT_PAID["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
+    return conn.execute(statement, {**values, "now": utcnow()}).scalar()
 
 
 def invoice_paid(ctx: Context, invoice: Obj) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import stripe
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlmodel import Session, col
 
 from v4a_portal.models import Subscription, User
@@ -28,6 +28,12 @@ def _user_id(metadata: Obj | None) -> int | None:
     return int(raw) if isinstance(raw, str) and raw.isdigit() else None
 
 
+# Built once: asked on nearly every event.
+_USER_AND_CUSTOMER = select(col(User.id), col(User.stripe_customer_id)).where(
+    col(User.id) == bindparam("user_id")
+)
+
+
 class Owners:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -37,9 +43,7 @@ class Owners:
         customer yet (Checkout may have made it)."""
         if user_id is None:
             return None
-        row = self.session.execute(
-            select(col(User.id), col(User.stripe_customer_id)).where(col(User.id) == user_id)
-        ).first()
+        row = self.session.execute(_USER_AND_CUSTOMER, {"user_id": user_id}).first()
         if row is None:
             return None
         if customer_id and row[1] is None:
