@@ -33,11 +33,12 @@ def _cells(table: str) -> list[list[str]]:
 
 
 def test_the_issue_matrix() -> None:
-    """Point 10 of the staff-console issue, role by role."""
+    """Point 10 of the staff-console issue, role by role (and billing item 7: support
+    refunds payments)."""
     support = {
         "console.view", "users.view", "clips.view", "queues.view", "credits.view",
         "credits.adjust", "videos.refund", "videos.retry", "videos.cancel",
-        "videos.bulk_retry", "users.signout", "audit.view_own",
+        "videos.bulk_retry", "users.signout", "audit.view_own", "payments.refund",
     }  # fmt: skip
     assert set(permissions.granted(Role.customer)) == set()
     assert set(permissions.granted(Role.support)) == support

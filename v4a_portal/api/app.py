@@ -56,6 +56,8 @@ def create_api() -> FastAPI:
     api.add_middleware(SecurityHeadersMiddleware)
     errors.install(api)
     docs.install(api)
+    # First: Stripe's deliveries are the busiest route, and routes are matched in order.
+    api.include_router(webhooks.router)
     for router in (auth.router, me.router, staff.router, staff_views.router, health.router):
         api.include_router(router)
     api.include_router(images.router)
@@ -64,6 +66,5 @@ def create_api() -> FastAPI:
     api.include_router(videos.router)
     api.include_router(events.router)
     api.include_router(billing.router)
-    api.include_router(webhooks.router)
     api.include_router(analytics_router)
     return api

@@ -9,14 +9,27 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import RedirectResponse, StreamingResponse
 
 from v4a_portal.api.deps import MAX_ROW_ID, DbSession, PageNumber, PerPage, RowId, require
 from v4a_portal.api.schemas import LedgerPage, UserOut, UserPage
-from v4a_portal.api.staff_schemas import BulkRetryIn, CreditsIn, ReasonIn, RetryIn, RoleIn
+from v4a_portal.api.staff_schemas import (
+    BulkRetryIn,
+    CreditsIn,
+    PaymentRefundIn,
+    ReasonIn,
+    RetryIn,
+    RoleIn,
+)
 from v4a_portal.models import User
 from v4a_portal.services import accounts, ledger
-from v4a_portal.services.console import audit_log, staff_accounts, staff_credits, staff_videos
+from v4a_portal.services.console import (
+    audit_log,
+    staff_accounts,
+    staff_credits,
+    staff_payments,
+    staff_videos,
+)
 from v4a_portal.services.console.context import StaffContext
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
@@ -230,6 +243,41 @@ def retry_bulk(
     return staff_videos.bulk_retry(
         ctx, filters, charge=body.charge, reason=body.reason, key=key, dry_run=body.dry_run
     )
+
+
+# --- payments ----------------------------------------------------------------------------
+
+
+@router.post(
+    "/payments/{payment_id}/refund",
+    response_model=staff_payments.RefundRequested,
+    summary="Refund a Stripe payment, in full or in part, through Stripe",
+    description="Refunds `amount_cents` (all that is left when absent) through the Stripe "
+    "API with an idempotency key. The credits come back when Stripe's `charge.refunded` "
+    "webhook arrives (never more than the balance; the rest is recorded as a shortfall). "
+    "One audit row. Send an `Idempotency-Key`: the same key answers with the first refund "
+    "(`replayed: true`), and with another amount is 409 `key_reused`. 422 `refund_amount` "
+    "for more than is left to refund, 409 for a payment that cannot be refunded, 503 when "
+    "Stripe does not answer.",
+)
+def refund_payment(
+    payment_id: RowId,
+    body: PaymentRefundIn,
+    ctx: Annotated[StaffContext, _acting("payments.refund")],
+    idempotency_key: IdempotencyKey = None,
+) -> staff_payments.RefundRequested:
+    key = idempotency_key or staff_credits.new_key()
+    return staff_payments.refund(ctx, payment_id, body.amount_cents, body.reason, key)
+
+
+@router.get(
+    "/payments/{payment_id}/receipt",
+    summary="Stripe's receipt for any user's payment (a redirect)",
+)
+def payment_receipt(
+    payment_id: RowId, ctx: Annotated[StaffContext, _acting("credits.view")]
+) -> RedirectResponse:
+    return RedirectResponse(staff_payments.receipt(ctx, payment_id), status_code=302)
 
 
 # --- audit -------------------------------------------------------------------------------

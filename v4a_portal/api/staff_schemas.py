@@ -49,3 +49,13 @@ class BulkRetryIn(BaseModel):
     charge: bool = False
     reason: str = Field("", max_length=MAX_REASON, description="Required unless dry_run.")
     dry_run: bool = Field(True, description="Count the clips and credits; change nothing.")
+
+
+class PaymentRefundIn(BaseModel):
+    amount_cents: int | None = Field(
+        None,
+        ge=1,
+        le=100_000_000,
+        description="Cents to refund; all that is left of the payment when absent.",
+    )
+    reason: str = Reason

@@ -15,6 +15,7 @@ from v4a_portal.components.console_frame import (
     may_open,
     success_callout,
 )
+from v4a_portal.components.console_payments import console_payments
 from v4a_portal.components.empty_state import empty_state
 from v4a_portal.components.template import template
 from v4a_portal.models import Role
@@ -568,6 +569,7 @@ def _tabs() -> rx.Component:
         rx.match(
             S.tab,
             ("ledger", _ledger()),
+            ("payments", console_payments()),
             ("photos", _photos()),
             ("scripts", _scripts()),
             ("sign-ins", _sign_ins()),
@@ -579,6 +581,7 @@ def _tabs() -> rx.Component:
             rx.box(
                 rx.tabs.list(
                     rx.cond(S.sees_money, _tab("ledger", "Credits", "receipt")),
+                    rx.cond(S.sees_money, _tab("payments", "Payments", "credit-card")),
                     _tab("clips", "Clips", "clapperboard"),
                     _tab("photos", "Photos", "image"),
                     _tab("scripts", "Scripts", "file-text"),

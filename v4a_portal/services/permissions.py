@@ -22,6 +22,8 @@ MATRIX: dict[str, frozenset[Role]] = {
     "queues.view": _SUPPORT,
     "credits.adjust": _SUPPORT,
     "videos.refund": _SUPPORT,
+    # Refunding a Stripe payment; its credits come back by the charge.refunded webhook.
+    "payments.refund": _SUPPORT,
     "videos.retry": _SUPPORT,
     "videos.cancel": _SUPPORT,
     "videos.bulk_retry": _SUPPORT,

@@ -4,8 +4,9 @@ words, as state/messages.py is for the rest of the UI."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Protocol
 
-from v4a_portal.models import Payment, Subscription
+from v4a_portal.models import Payment
 from v4a_portal.services.billing import catalog
 from v4a_portal.settings import get_settings
 from v4a_portal.state import formatting
@@ -34,6 +35,28 @@ _SUB_STATUS = {
 }
 
 
+class _Paid(Protocol):
+    """A payment as the customer's page (models.Payment) or the console reads it."""
+
+    @property
+    def stripe_invoice_id(self) -> str | None: ...
+    @property
+    def product_code(self) -> str: ...
+    @property
+    def credits(self) -> int: ...
+
+
+class _Subscribed(Protocol):
+    @property
+    def status(self) -> str: ...
+    @property
+    def ended_at(self) -> datetime | None: ...
+    @property
+    def current_period_end(self) -> datetime | None: ...
+    @property
+    def cancel_at_period_end(self) -> bool: ...
+
+
 def money(cents: int) -> str:
     return f"${cents / 100:,.2f}"
 
@@ -52,7 +75,7 @@ def subscription_status(status: str) -> tuple[str, str]:
     return _SUB_STATUS.get(status, (status.replace("_", " ").capitalize(), "gray"))
 
 
-def payment_what(payment: Payment) -> str:
+def payment_what(payment: _Paid) -> str:
     if payment.stripe_invoice_id:
         plan = catalog.plan_name(payment.product_code)
         return f"{plan} plan, monthly" if payment.credits else f"{plan} plan change"
@@ -75,7 +98,7 @@ def adjustments(payment: Payment, rows: list[Payment]) -> str:
     return " · ".join(parts)
 
 
-def subscription_when(sub: Subscription) -> str:
+def subscription_when(sub: _Subscribed) -> str:
     if sub.status == "canceled":
         return f"Ended on {formatting.day(sub.ended_at or sub.current_period_end)}"
     end = formatting.day(sub.current_period_end)

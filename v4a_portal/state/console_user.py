@@ -1,5 +1,5 @@
-"""`/console/users/<id>`: one user as staff see them — profile, tabs (ledger, photos,
-scripts, clips, sign-ins) each read when opened, and the actions this role may take:
+"""`/console/users/<id>`: one user as staff see them — profile, tabs (ledger, payments,
+photos, scripts, clips, sign-ins) each read when opened, and the actions this role may take:
 adjust credits (previewed: balance before and after), clip refund/retry/cancel, disable or
 enable, sign out everywhere, change role."""
 
@@ -25,7 +25,8 @@ from v4a_portal.state.console_base import ConsoleState
 from v4a_portal.state.console_clip_actions import ClipActions, clip_row
 from v4a_portal.state.service_call import call, row_id
 
-TABS = ("ledger", "photos", "scripts", "clips", "sign-ins")
+TABS = ("ledger", "payments", "photos", "scripts", "clips", "sign-ins")
+MONEY_TABS = ("ledger", "payments")  # analysts see no money
 PER_PAGE = 20
 CATEGORY_LABELS = {c: c.capitalize() for c in staff_credits.CATEGORIES}
 
@@ -231,7 +232,7 @@ class ConsoleUserState(ClipActions, ConsoleState):
         money = self._may(ctx, "credits.view")
         self.tab = (
             wanted
-            if wanted in TABS and (wanted != "ledger" or money)
+            if wanted in TABS and (wanted not in MONEY_TABS or money)
             else ("ledger" if money else "clips")
         )
         self.tab_page = 1
@@ -283,6 +284,8 @@ class ConsoleUserState(ClipActions, ConsoleState):
             if scripts is not None:
                 self.scripts = [_script_item(user_id, line) for line in scripts.items]
                 self.tab_total = scripts.total
+        elif self.tab == "payments":
+            pass  # the tab's own state reads it (state/console_payments.py)
         elif self.tab == "sign-ins":
             sign_ins, error = await call(user_detail.sign_ins, ctx, user_id)
             if sign_ins is not None:

@@ -7,13 +7,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from v4a_portal.models import LedgerKind, Payment, utcnow
 from v4a_portal.services import ledger
-from v4a_portal.services.billing import catalog, subscriptions
+from v4a_portal.services.billing import catalog, owners, subscriptions
 from v4a_portal.services.billing.context import Context
 
 log = logging.getLogger(__name__)
@@ -133,6 +133,85 @@ def _invoice_payment(ctx: Context, invoice: Obj, user_id: int, plan: str) -> Pay
     return payment
 
 
+_PAID_COLUMNS = (
+    "user_id",
+    "stripe_invoice_id",
+    "product_code",
+    "amount_cents",
+    "currency",
+    "credits",
+    "stripe_subscription_id",
+    "receipt_url",
+)
+
+
+def _insert_paid_statement(dialect: Any) -> Any:
+    return (
+        dialect.insert(_payments)
+        .values(
+            **{c: bindparam(c, type_=_payments.c[c].type) for c in _PAID_COLUMNS},
+            kind="charge",
+            status="paid",
+            amount_refunded_cents=0,
+            credits_clawed_back=0,
+            credits_shortfall=0,
+            created_at=bindparam("now", type_=_payments.c.created_at.type),
+            updated_at=bindparam("now", type_=_payments.c.updated_at.type),
+        )
+        .on_conflict_do_nothing(index_elements=["stripe_invoice_id"])
+        .returning(_payments.c.id)
+    )
+
+
+# Built once per dialect: building it per event cost more than running it.
+_INSERT_PAID = {
+    "postgresql": _insert_paid_statement(postgresql),
+    "sqlite": _insert_paid_statement(sqlite),
+}
+
+
+def _insert_paid_named_statement() -> Any:
+    """PostgreSQL: the paid invoice's row for the user its metadata names, with the owner
+    check and customer link of `Owners._found` in the same statement (one round trip less
+    per invoice)."""
+    owner = owners.NAMED_OWNER
+    columns = [c for c in _PAID_COLUMNS if c != "user_id"]
+    fixed = {
+        "kind": "charge",
+        "status": "paid",
+        "amount_refunded_cents": 0,
+        "credits_clawed_back": 0,
+        "credits_shortfall": 0,
+    }
+    rows = select(
+        owner.c.id,
+        # Prefixed: parameters named like a users column would also be SET by `link`.
+        *(bindparam(f"paid_{c}", type_=_payments.c[c].type) for c in columns),
+        *(literal(v, type_=_payments.c[k].type) for k, v in fixed.items()),
+        bindparam("now", type_=_payments.c.created_at.type),
+        bindparam("now", type_=_payments.c.updated_at.type),
+    )
+    return (
+        postgresql.insert(_payments)
+        .from_select(["user_id", *columns, *fixed, "created_at", "updated_at"], rows)
+        .on_conflict_do_nothing(index_elements=["stripe_invoice_id"])
+        .returning(_payments.c.id)
+        .add_cte(owners.LINK_CUSTOMER)
+    )
+
+
+_INSERT_PAID_NAMED = _insert_paid_named_statement()
+
+
+def _insert_paid_named(ctx: Context, values: dict[str, Any], customer: str | None) -> int | None:
+    """`_insert_paid` for the user `values["user_id"]` if that user exists, linking
+    `customer` as `Owners._found` does; None when the user does not exist or the invoice
+    has a row already (the general path then decides)."""
+    params = {f"paid_{k}": v for k, v in values.items() if k != "user_id"}
+    params.update(owner_id=values["user_id"], owner_customer=customer, now=utcnow())
+    return ctx.session.connection().execute(_INSERT_PAID_NAMED, params).scalar()
+
+
 def _insert_paid(ctx: Context, values: dict[str, Any]) -> int | None:
     """INSERT the paid invoice's payments row unless one exists; its id, or None.
 
@@ -140,37 +219,14 @@ def _insert_paid(ctx: Context, values: dict[str, Any]) -> int | None:
     before (failed, then paid) is locked and updated by the caller instead.
     """
     conn = ctx.session.connection()
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    now = utcnow()
-    statement = (
-        dialect.insert(_payments)
-        .values(
-            **values,
-            kind="charge",
-            status="paid",
-            amount_refunded_cents=0,
-            credits_clawed_back=0,
-            credits_shortfall=0,
-            created_at=now,
-            updated_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["stripe_invoice_id"])
-        .returning(_payments.c.id)
-    )
-    return conn.execute(statement).scalar()
+    statement = _INSERT_PAID["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
+    return conn.execute(statement, {**values, "now": utcnow()}).scalar()
 
 
-def invoice_paid(ctx: Context, invoice: Obj) -> None:
-    """invoice.paid: the plan's monthly credits, once per invoice, to the subscriber,
-    whether or not the subscription's or the session's events have come yet."""
-    sub_id = _subscription_of(invoice)
-    user_id = ctx.owners.for_invoice(invoice, sub_id)
-    if user_id is None:
-        log.warning("invoice %s belongs to no user", invoice["id"])
-        return
+def _paid_values(invoice: Obj, user_id: int, sub_id: str | None) -> dict[str, Any]:
     product = _plan_of(invoice)
     grants = product is not None and invoice.get("billing_reason") in GRANTING_REASONS
-    values = {
+    return {
         "user_id": user_id,
         "stripe_invoice_id": invoice["id"],
         "product_code": product.code if product else "invoice",
@@ -180,6 +236,24 @@ def invoice_paid(ctx: Context, invoice: Obj) -> None:
         "stripe_subscription_id": sub_id,
         "receipt_url": invoice.get("hosted_invoice_url"),
     }
+
+
+def invoice_paid(ctx: Context, invoice: Obj) -> None:
+    """invoice.paid: the plan's monthly credits, once per invoice, to the subscriber,
+    whether or not the subscription's or the session's events have come yet."""
+    sub_id = _subscription_of(invoice)
+    named = ctx.owners.named_by_invoice(invoice)
+    if named is not None and ctx.session.connection().dialect.name == "postgresql":
+        # The common case, a new invoice of a user the metadata names: one statement.
+        values = _paid_values(invoice, named, sub_id)
+        if _insert_paid_named(ctx, values, invoice.get("customer")) is not None:
+            _grant_invoice(ctx, invoice, values)
+            return
+    user_id = ctx.owners.for_invoice(invoice, sub_id)
+    if user_id is None:
+        log.warning("invoice %s belongs to no user", invoice["id"])
+        return
+    values = _paid_values(invoice, user_id, sub_id)
     if _insert_paid(ctx, values) is None:
         payment = _locked(ctx.session, col(Payment.stripe_invoice_id), invoice["id"])
         if payment is None or payment.status == "paid":
@@ -188,10 +262,14 @@ def invoice_paid(ctx: Context, invoice: Obj) -> None:
             setattr(payment, name, values[name] or getattr(payment, name))
         payment.status, payment.updated_at = "paid", utcnow()
         ctx.session.flush()
+    _grant_invoice(ctx, invoice, values)
+
+
+def _grant_invoice(ctx: Context, invoice: Obj, values: dict[str, Any]) -> None:
     if values["credits"]:
         ledger.post(
             ctx.session,
-            user_id=user_id,
+            user_id=values["user_id"],
             delta=values["credits"],
             kind=LedgerKind.subscription_grant,
             key=f"stripe:invoice:{invoice['id']}",

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import stripe
-from sqlalchemy import select, update
+from sqlalchemy import CTE, bindparam, select, update
 from sqlmodel import Session, col
 
 from v4a_portal.models import Subscription, User
@@ -28,6 +28,39 @@ def _user_id(metadata: Obj | None) -> int | None:
     return int(raw) if isinstance(raw, str) and raw.isdigit() else None
 
 
+# Built once: asked on nearly every event.
+_USER_AND_CUSTOMER = select(col(User.id), col(User.stripe_customer_id)).where(
+    col(User.id) == bindparam("user_id")
+)
+
+
+def _named_owner() -> tuple[CTE, CTE]:
+    users = User.__table__
+    owner = (
+        select(users.c.id, users.c.stripe_customer_id)
+        .where(users.c.id == bindparam("owner_id"))
+        .cte("owner")
+    )
+    customer = bindparam("owner_customer", type_=users.c.stripe_customer_id.type)
+    link = (
+        update(users)
+        .where(
+            users.c.id == owner.c.id,
+            owner.c.stripe_customer_id.is_(None),
+            customer.is_not(None),
+        )
+        .values(stripe_customer_id=customer)
+        .cte("link")
+    )
+    return owner, link
+
+
+# What `Owners._found` does, as CTEs for PostgreSQL to run inside another statement (the
+# paid invoice's INSERT): `owner` is the user `owner_id` if there is one, and `link`
+# (attach it with add_cte) gives that user `owner_customer` when they have no customer yet.
+NAMED_OWNER, LINK_CUSTOMER = _named_owner()
+
+
 class Owners:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -37,9 +70,7 @@ class Owners:
         customer yet (Checkout may have made it)."""
         if user_id is None:
             return None
-        row = self.session.execute(
-            select(col(User.id), col(User.stripe_customer_id)).where(col(User.id) == user_id)
-        ).first()
+        row = self.session.execute(_USER_AND_CUSTOMER, {"user_id": user_id}).first()
         if row is None:
             return None
         if customer_id and row[1] is None:
@@ -49,6 +80,12 @@ class Owners:
                 .values(stripe_customer_id=customer_id)
             )
         return user_id
+
+    @staticmethod
+    def named_by_invoice(invoice: Obj) -> int | None:
+        """The user id the invoice's subscription metadata names (not checked)."""
+        details = (invoice.get("parent") or {}).get("subscription_details") or {}
+        return _user_id(details.get("metadata"))
 
     def by_customer(self, customer_id: str | None) -> int | None:
         if not customer_id:
@@ -73,10 +110,7 @@ class Owners:
 
     def for_invoice(self, invoice: Obj, sub_id: str | None) -> int | None:
         customer = invoice.get("customer")
-        details = (invoice.get("parent") or {}).get("subscription_details") or {}
-        found = self._found(_user_id(details.get("metadata")), customer) or self.by_customer(
-            customer
-        )
+        found = self._found(self.named_by_invoice(invoice), customer) or self.by_customer(customer)
         if found is None and sub_id:
             found = self.session.execute(
                 select(col(Subscription.user_id)).where(col(Subscription.id) == sub_id)

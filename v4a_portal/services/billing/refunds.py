@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import stripe
+
 from v4a_portal.db import session_scope
 from v4a_portal.models import Payment
 from v4a_portal.services.billing import stripe_api
-from v4a_portal.services.errors import Conflict, InvalidInput, NotFound
+from v4a_portal.services.errors import Conflict, InvalidInput, NotFound, Unavailable
 
 
 @dataclass(frozen=True)
@@ -56,19 +58,30 @@ def refund_payment(
         left = payment.amount_cents - payment.amount_refunded_cents
         amount = left if amount_cents is None else amount_cents
         if not 0 < amount <= left:
-            raise InvalidInput(f"Refund between 1 and {left} cents.")
+            raise InvalidInput(
+                f"Refund between 1 and {left} cents: {left} of this payment's "
+                f"{payment.amount_cents} cents are left to refund.",
+                code="refund_amount",
+            )
         intent = _intent_of(payment)
     metadata = {"payment_id": str(payment_id), "reason": reason.strip()[:500]}
     if actor_id is not None:
         metadata["staff_user_id"] = str(actor_id)
-    with stripe_api.calling():
-        refund = stripe_api.client().v1.refunds.create(
-            params={
-                "payment_intent": intent,
-                "amount": amount,
-                "reason": "requested_by_customer",
-                "metadata": metadata,
-            },
-            options={"idempotency_key": f"v4a-refund-{payment_id}-{request_key}"},
-        )
+    try:
+        with stripe_api.calling():
+            refund = stripe_api.client().v1.refunds.create(
+                params={
+                    "payment_intent": intent,
+                    "amount": amount,
+                    "reason": "requested_by_customer",
+                    "metadata": metadata,
+                },
+                options={"idempotency_key": f"v4a-refund-{payment_id}-{request_key}"},
+            )
+    except Unavailable as exc:
+        # Stripe refused the request itself (more than is left after a refund whose
+        # webhook has not come yet, the key reused with another amount): not an outage.
+        if isinstance(exc.__cause__, (stripe.InvalidRequestError, stripe.IdempotencyError)):
+            raise Conflict(exc.message, code="refund_refused") from exc
+        raise
     return RefundStarted(refund.id, int(refund.amount), str(refund.status))

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 import stripe
-from sqlalchemy import Connection
+from sqlalchemy import Connection, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -83,17 +83,25 @@ def verify(payload: bytes, signature: str | None) -> Obj:
     return dict(event)
 
 
-def _insert_event(conn: Connection, event_id: str, event_type: str) -> bool:
-    """Claim the event id; False when it was claimed before (a repeated delivery)."""
+def _claim_statement(dialect: Any) -> Any:
     table = StripeEvent.__table__  # type: ignore[attr-defined]
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = (
+    return (
         dialect.insert(table)
-        .values(id=event_id, type=event_type, processed_at=utcnow())
+        .values(id=bindparam("id"), type=bindparam("type"), processed_at=bindparam("at"))
         .on_conflict_do_nothing(index_elements=["id"])
         .returning(table.c.id)
     )
-    return conn.execute(statement).first() is not None
+
+
+# Built once: building the statement and its cache key each time cost more than running it.
+_CLAIM = {"postgresql": _claim_statement(postgresql), "sqlite": _claim_statement(sqlite)}
+
+
+def _insert_event(conn: Connection, event_id: str, event_type: str) -> bool:
+    """Claim the event id; False when it was claimed before (a repeated delivery)."""
+    statement = _CLAIM["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
+    params = {"id": event_id, "type": event_type, "at": utcnow()}
+    return conn.execute(statement, params).first() is not None
 
 
 def receive(payload: bytes, signature: str | None) -> str:
