@@ -36,7 +36,6 @@ from v4a_portal.settings import get_settings
 log = logging.getLogger(__name__)
 
 TICK_KEY = "v4a:maintenance:tick"
-NOW_KEY = "v4a:maintenance:now"
 # Set by the first ticker and never expired: when it is gone, Redis lost its data.
 EPOCH_KEY = "v4a:redis:epoch"
 CHECK_SECONDS = 1.0  # how often a ticker looks for lost data
@@ -115,10 +114,12 @@ def tick(conn: Redis, interval: int) -> bool:
 
 
 def sweep_now(conn: Redis, reason: str) -> bool:
-    """Enqueue a sweep at once, whatever the interval (at most one per few seconds)."""
-    if not conn.set(NOW_KEY, reason, nx=True, ex=3):
+    """Enqueue a sweep at once, whatever the interval, unless one is still waiting to run
+    (it will see what this one would)."""
+    queue = Queue(queues.MAINTENANCE, connection=conn)
+    if queue.count:
         return False
-    Queue(queues.MAINTENANCE, connection=conn).enqueue_call(
+    queue.enqueue_call(
         queues.MAINTENANCE_SWEEP,
         job_id=f"maintenance-now-{time.time_ns()}",
         timeout=120,
