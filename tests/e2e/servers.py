@@ -102,6 +102,9 @@ def portal_env(port: int, oidc_url: str, data_dir: Path, redis_url: str) -> dict
             "V4A_STRIPE_STANDIN_URL": f"http://127.0.0.1:{free_port()}",
         }
     )
+    if workers := os.environ.get("V4A_TEST_WEB_WORKERS"):
+        # Several backend workers: Reflex keeps the state in Redis (as in production).
+        env.update({"REFLEX_REDIS_URL": redis_url, "GRANIAN_WORKERS": workers})
     return env
 
 
