@@ -18,10 +18,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import aliased
-from sqlmodel import col
 
-from v4a_portal.db import session_scope
+from v4a_portal.db import read_scope
 from v4a_portal.models import AuditLog, User
 from v4a_portal.services import permissions
 from v4a_portal.services.console.context import StaffContext
@@ -93,27 +91,28 @@ class AuditPage:
     next_before_id: int | None  # pass as `before_id` for the next (older) page; None: the end
 
 
-_staff, _target = aliased(User, name="staff"), aliased(User, name="target")
-# Built once: the filters are added to it per call.
-_BASE: Select[*tuple[Any, ...]] = (
-    select(
-        col(AuditLog.id),
-        col(AuditLog.created_at),
-        col(AuditLog.actor_id),
-        col(_staff.email).label("actor_email"),
-        col(AuditLog.action),
-        col(AuditLog.target_type),
-        col(AuditLog.target_id),
-        col(AuditLog.target_user_id),
-        col(_target.email).label("target_email"),
-        col(AuditLog.before),
-        col(AuditLog.after),
-        col(AuditLog.reason),
-        col(AuditLog.ip),
-        col(AuditLog.user_agent),
+_a = AuditLog.__table__.c
+_staff, _target = User.__table__.alias("staff"), User.__table__.alias("target")
+# Built once, of Core columns (rows, not entities): the filters are added to it per call.
+_BASE: Select[*tuple[Any, ...]] = select(
+    _a.id,
+    _a.created_at,
+    _a.actor_id,
+    _staff.c.email.label("actor_email"),
+    _a.action,
+    _a.target_type,
+    _a.target_id,
+    _a.target_user_id,
+    _target.c.email.label("target_email"),
+    _a.before,
+    _a.after,
+    _a.reason,
+    _a.ip,
+    _a.user_agent,
+).select_from(
+    AuditLog.__table__.outerjoin(_staff, _staff.c.id == _a.actor_id).outerjoin(
+        _target, _target.c.id == _a.target_user_id
     )
-    .outerjoin(_staff, col(_staff.id) == col(AuditLog.actor_id))
-    .outerjoin(_target, col(_target.id) == col(AuditLog.target_user_id))
 )
 
 
@@ -124,9 +123,9 @@ def page(
     query = _query(ctx, filters)
     limit = min(max(limit, 1), MAX_PAGE)
     if before_id is not None:
-        query = query.where(col(AuditLog.id) < before_id)
-    with session_scope() as session:
-        found = session.execute(query.order_by(col(AuditLog.id).desc()).limit(limit + 1)).all()
+        query = query.where(_a.id < before_id)
+    with read_scope() as conn:
+        found = conn.execute(query.order_by(_a.id.desc()).limit(limit + 1)).all()
     rows = [_row(r) for r in found[:limit]]
     more = len(found) > limit
     return AuditPage(rows, rows[-1].id if more and rows else None)
@@ -153,9 +152,9 @@ def _csv_lines(query: Select[*tuple[Any, ...]]) -> Iterator[str]:
     yield line(CSV_COLUMNS)
     before_id: int | None = None
     while True:
-        batch = query if before_id is None else query.where(col(AuditLog.id) < before_id)
-        with session_scope() as session:
-            found = session.execute(batch.order_by(col(AuditLog.id).desc()).limit(CSV_BATCH)).all()
+        batch = query if before_id is None else query.where(_a.id < before_id)
+        with read_scope() as conn:
+            found = conn.execute(batch.order_by(_a.id.desc()).limit(CSV_BATCH)).all()
         for r in found:
             yield line(
                 [
@@ -186,24 +185,24 @@ def _query(ctx: StaffContext, filters: AuditFilters) -> Select[*tuple[Any, ...]]
         scope = None
     elif permissions.can(actor, "audit.view_own"):
         if filters.target_user_id is not None:
-            scope = col(AuditLog.target_user_id) == filters.target_user_id
+            scope = _a.target_user_id == filters.target_user_id
         else:
-            scope = col(AuditLog.actor_id) == actor.id
+            scope = _a.actor_id == actor.id
     else:
         raise Forbidden("You do not have access to this.")
     query = _BASE
     if scope is not None:
         query = query.where(scope)
     if filters.actor_id is not None:
-        query = query.where(col(AuditLog.actor_id) == filters.actor_id)
+        query = query.where(_a.actor_id == filters.actor_id)
     if filters.action:
-        query = query.where(col(AuditLog.action) == filters.action)
+        query = query.where(_a.action == filters.action)
     if filters.target_user_id is not None:
-        query = query.where(col(AuditLog.target_user_id) == filters.target_user_id)
+        query = query.where(_a.target_user_id == filters.target_user_id)
     if filters.since is not None:
-        query = query.where(col(AuditLog.created_at) >= filters.since)
+        query = query.where(_a.created_at >= filters.since)
     if filters.until is not None:
-        query = query.where(col(AuditLog.created_at) < filters.until)
+        query = query.where(_a.created_at < filters.until)
     return query
 
 
