@@ -225,7 +225,7 @@ def list_users(
     order = column.desc() if descending else column.asc()
     rows, total = paging.page_rows(
         session,
-        select(User).where(*where).order_by(order, col(User.id).desc()),
+        paging.paged(select(User).where(*where).order_by(order, col(User.id).desc())),
         select(func.count()).select_from(User).where(*where),
         page,
         per_page,

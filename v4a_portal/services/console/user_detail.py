@@ -163,7 +163,7 @@ _PROFILE = select(
     _count_of(Video).label("videos"),
 ).where(_users.id == bindparam("user_id"))
 
-_LEDGER = (
+_LEDGER = paging.paged(
     select(
         _entries.id,
         _entries.delta,

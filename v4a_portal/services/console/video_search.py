@@ -201,7 +201,7 @@ def search(
     with read_scope() as conn:
         rows, total = paging.page_rows(
             conn,
-            _where(_LINES, filters).order_by(order, tie),
+            paging.paged(_where(_LINES, filters).order_by(order, tie)),
             _where(select(func.count()).select_from(Video.__table__), filters),
             page,
             per_page,
