@@ -3,11 +3,13 @@ active one is stuck past the time its model should take."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlmodel import col
 
 from v4a_portal.db import read_scope, session_scope
@@ -121,12 +123,13 @@ _LINES = select(*_LINE_COLUMNS).select_from(
 )
 
 
-def line(video: Any, now: datetime) -> VideoLine:
+def line(video: Any, now: datetime, expected: int | None = None) -> VideoLine:
     """A row of `_LINES` (or a Video with a `user_email`) as the console shows it."""
     created = _aware(video.created_at) or now
     ended = _aware(video.completed_at)
     age = int(((ended or now) - created).total_seconds())
-    expected = expected_seconds(video.model)
+    if expected is None:
+        expected = expected_seconds(video.model)
     active = video.status in ACTIVE_STATUSES
     return VideoLine(
         id=video.id,
@@ -153,27 +156,58 @@ def line(video: Any, now: datetime) -> VideoLine:
     )
 
 
-def _where(query: Any, filters: VideoFilters) -> Any:
+# The condition each bind parameter of a search adds.
+_CONDITIONS: dict[str, Any] = {
+    "statuses": _v.status.in_(bindparam("statuses", expanding=True)),
+    "model": _v.model == bindparam("model"),
+    "provider": _v.provider == bindparam("provider"),
+    "error_code": _v.error_code == bindparam("error_code"),
+    "user_id": _v.user_id == bindparam("user_id"),
+    "video_id": or_(_v.id == bindparam("video_id"), _v.retry_of_id == bindparam("video_id")),
+    "batch_id": _v.batch_id == bindparam("batch_id"),
+    "since": _v.created_at >= bindparam("since"),
+    "until": _v.created_at < bindparam("until"),
+}
+
+
+def _params(filters: VideoFilters) -> dict[str, Any]:
+    params: dict[str, Any] = {}
     if filters.status.strip():
-        query = query.where(_v.status.in_(reads.parse_statuses(filters.status)))
-    for column, value in (
-        (_v.model, filters.model),
-        (_v.provider, filters.provider),
-        (_v.error_code, filters.error_code),
+        params["statuses"] = list(reads.parse_statuses(filters.status))
+    for name, value in (
+        ("model", filters.model),
+        ("provider", filters.provider),
+        ("error_code", filters.error_code),
+        ("batch_id", filters.batch_id),
     ):
         if value.strip():
-            query = query.where(column == value.strip())
-    if filters.user_id:
-        query = query.where(_v.user_id == filters.user_id)
-    if filters.video_id:
-        query = query.where(or_(_v.id == filters.video_id, _v.retry_of_id == filters.video_id))
-    if filters.batch_id.strip():
-        query = query.where(_v.batch_id == filters.batch_id.strip())
-    if filters.since:
-        query = query.where(_v.created_at >= filters.since)
-    if filters.until:
-        query = query.where(_v.created_at < filters.until)
-    return query
+            params[name] = value.strip()
+    for name, given in (
+        ("user_id", filters.user_id),
+        ("video_id", filters.video_id),
+        ("since", filters.since),
+        ("until", filters.until),
+    ):
+        if given:
+            params[name] = given
+    return params
+
+
+@lru_cache(maxsize=1024)
+def _statements(conditions: frozenset[str], sort: str, descending: bool) -> tuple[Any, Any]:
+    """The page and count statements for one set of filters in use and one order, built
+    once: a search then only binds values (SQLAlchemy hashes a new statement object on
+    every call, which on a short query costs about what the query does)."""
+    where = [_CONDITIONS[name] for name in _CONDITIONS if name in conditions]
+    column = _v[sort]
+    order = column.desc() if descending else column.asc()
+    # Only a nullable column needs NULLs placed (they last either way); on a NOT NULL column
+    # NULLS LAST would keep PostgreSQL from walking its index.
+    if sort in NULLABLE_SORTS:
+        order = order.nulls_last()
+    tie = _v.id.desc() if descending else _v.id.asc()
+    rows = paging.paged(_LINES.where(*where).order_by(order, tie))
+    return rows, select(func.count()).select_from(Video.__table__).where(*where)
 
 
 def search(
@@ -190,23 +224,22 @@ def search(
     if sort not in SORTABLE:
         raise InvalidInput(f"Cannot sort by {sort!r}; use one of {', '.join(SORTABLE)}.")
     page, per_page = max(page, 1), min(max(per_page, 1), MAX_PER_PAGE)
-    column = _v[sort]
-    order = column.desc() if descending else column.asc()
-    # Only a nullable column needs NULLs placed (they last either way); on a NOT NULL column
-    # NULLS LAST would keep PostgreSQL from walking its index.
-    if sort in NULLABLE_SORTS:
-        order = order.nulls_last()
-    tie = _v.id.desc() if descending else _v.id.asc()
+    params = _params(filters)
+    rows_query, count_query = _statements(frozenset(params), sort, descending)
     now = utcnow()
     with read_scope() as conn:
-        rows, total = paging.page_rows(
-            conn,
-            paging.paged(_where(_LINES, filters).order_by(order, tie)),
-            _where(select(func.count()).select_from(Video.__table__), filters),
-            page,
-            per_page,
-        )
-    return VideoPage([line(r, now) for r in rows], total, page, per_page)
+        rows, total = paging.page_rows(conn, rows_query, count_query, page, per_page, params)
+    return VideoPage(_lines(rows, now), total, page, per_page)
+
+
+def _lines(rows: Sequence[Any], now: datetime) -> list[VideoLine]:
+    expected: dict[str, int] = {}  # one catalog look-up per model on the page
+    found = []
+    for r in rows:
+        if r.model not in expected:
+            expected[r.model] = expected_seconds(r.model)
+        found.append(line(r, now, expected[r.model]))
+    return found
 
 
 def lines(ctx: StaffContext, video_ids: list[int]) -> list[VideoLine]:
@@ -217,7 +250,7 @@ def lines(ctx: StaffContext, video_ids: list[int]) -> list[VideoLine]:
     now = utcnow()
     with read_scope() as conn:
         rows = conn.execute(_LINES.where(_v.id.in_(video_ids))).all()
-    found = {r.id: line(r, now) for r in rows}
+    found = {line.id: line for line in _lines(rows, now)}
     return [found[i] for i in video_ids if i in found]
 
 
