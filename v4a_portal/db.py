@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import event, exc
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
 
 from v4a_portal.settings import get_settings
@@ -91,6 +91,15 @@ def session_scope() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def read_scope() -> Iterator[Connection]:
+    """A Core connection in a transaction that commits, for reads that fetch columns rather
+    than entities: no Session, identity map or ORM loading, which on a short query cost more
+    than the query itself (bench/console.py)."""
+    with get_engine().begin() as conn:
+        yield conn
 
 
 def reset_engine() -> None:

@@ -303,6 +303,8 @@ class AuditLog(SQLModel, table=True):
     never updated or deleted. Read newest first by id (keyset), optionally filtered."""
 
     __tablename__ = "audit_log"
+    if TYPE_CHECKING:
+        __table__: ClassVar[Table]
     __table_args__ = (
         Index("ix_audit_log_actor_id_id", "actor_id", "id"),
         Index("ix_audit_log_action_id", "action", "id"),

@@ -12,7 +12,7 @@ from sqlmodel import Session, col
 
 from v4a_portal.db import session_scope
 from v4a_portal.models import LedgerKind, Role, User, utcnow
-from v4a_portal.services import audit, ledger, ledger_keys
+from v4a_portal.services import audit, ledger, ledger_keys, paging
 from v4a_portal.services.errors import Forbidden, InvalidInput, NotFound
 from v4a_portal.settings import get_settings
 
@@ -221,18 +221,13 @@ def list_users(
     if query.strip():
         like = f"%{query.strip().lower()}%"
         where.append(or_(func.lower(User.email).like(like), func.lower(User.name).like(like)))
-    total = session.execute(select(func.count()).select_from(User).where(*where)).scalar_one()
     column = getattr(User, sort)
     order = column.desc() if descending else column.asc()
-    rows = (
-        session.execute(
-            select(User)
-            .where(*where)
-            .order_by(order, col(User.id).desc())
-            .offset((max(page, 1) - 1) * per_page)
-            .limit(per_page)
-        )
-        .scalars()
-        .all()
+    rows, total = paging.page_rows(
+        session,
+        paging.paged(select(User).where(*where).order_by(order, col(User.id).desc())),
+        select(func.count()).select_from(User).where(*where),
+        page,
+        per_page,
     )
-    return list(rows), int(total)
+    return [user for (user,) in rows], total

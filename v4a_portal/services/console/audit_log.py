@@ -15,13 +15,12 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import aliased
-from sqlmodel import col
+from sqlalchemy import Integer, Select, bindparam, select
 
-from v4a_portal.db import session_scope
+from v4a_portal.db import read_scope
 from v4a_portal.models import AuditLog, User
 from v4a_portal.services import permissions
 from v4a_portal.services.console.context import StaffContext
@@ -93,27 +92,28 @@ class AuditPage:
     next_before_id: int | None  # pass as `before_id` for the next (older) page; None: the end
 
 
-_staff, _target = aliased(User, name="staff"), aliased(User, name="target")
-# Built once: the filters are added to it per call.
-_BASE: Select[*tuple[Any, ...]] = (
-    select(
-        col(AuditLog.id),
-        col(AuditLog.created_at),
-        col(AuditLog.actor_id),
-        col(_staff.email).label("actor_email"),
-        col(AuditLog.action),
-        col(AuditLog.target_type),
-        col(AuditLog.target_id),
-        col(AuditLog.target_user_id),
-        col(_target.email).label("target_email"),
-        col(AuditLog.before),
-        col(AuditLog.after),
-        col(AuditLog.reason),
-        col(AuditLog.ip),
-        col(AuditLog.user_agent),
+_a = AuditLog.__table__.c
+_staff, _target = User.__table__.alias("staff"), User.__table__.alias("target")
+# Built once, of Core columns (rows, not entities): the filters are added to it per call.
+_BASE: Select[*tuple[Any, ...]] = select(
+    _a.id,
+    _a.created_at,
+    _a.actor_id,
+    _staff.c.email.label("actor_email"),
+    _a.action,
+    _a.target_type,
+    _a.target_id,
+    _a.target_user_id,
+    _target.c.email.label("target_email"),
+    _a.before,
+    _a.after,
+    _a.reason,
+    _a.ip,
+    _a.user_agent,
+).select_from(
+    AuditLog.__table__.outerjoin(_staff, _staff.c.id == _a.actor_id).outerjoin(
+        _target, _target.c.id == _a.target_user_id
     )
-    .outerjoin(_staff, col(_staff.id) == col(AuditLog.actor_id))
-    .outerjoin(_target, col(_target.id) == col(AuditLog.target_user_id))
 )
 
 
@@ -121,12 +121,10 @@ def page(
     ctx: StaffContext, filters: AuditFilters, *, before_id: int | None = None, limit: int = 50
 ) -> AuditPage:
     """Rows newest first, older than `before_id` when given."""
-    query = _query(ctx, filters)
+    query, params = _query(ctx, filters, before_id)
     limit = min(max(limit, 1), MAX_PAGE)
-    if before_id is not None:
-        query = query.where(col(AuditLog.id) < before_id)
-    with session_scope() as session:
-        found = session.execute(query.order_by(col(AuditLog.id).desc()).limit(limit + 1)).all()
+    with read_scope() as conn:
+        found = conn.execute(query, {**params, "limit": limit + 1}).all()
     rows = [_row(r) for r in found[:limit]]
     more = len(found) > limit
     return AuditPage(rows, rows[-1].id if more and rows else None)
@@ -137,10 +135,13 @@ def csv_rows(ctx: StaffContext, filters: AuditFilters) -> Iterator[str]:
     of CSV_BATCH, each in a short transaction of its own: memory stays flat however many
     rows there are, and no transaction stays open while the client reads slowly."""
     # Not a generator itself: the permission is asked now, before a response starts.
-    return _csv_lines(_query(ctx, filters))
+    first, params = _query(ctx, filters, None)
+    return _csv_lines(first, _query(ctx, filters, 0)[0], params)
 
 
-def _csv_lines(query: Select[*tuple[Any, ...]]) -> Iterator[str]:
+def _csv_lines(
+    first: Select[*tuple[Any, ...]], after: Select[*tuple[Any, ...]], params: dict[str, Any]
+) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -153,9 +154,11 @@ def _csv_lines(query: Select[*tuple[Any, ...]]) -> Iterator[str]:
     yield line(CSV_COLUMNS)
     before_id: int | None = None
     while True:
-        batch = query if before_id is None else query.where(col(AuditLog.id) < before_id)
-        with session_scope() as session:
-            found = session.execute(batch.order_by(col(AuditLog.id).desc()).limit(CSV_BATCH)).all()
+        batch = first if before_id is None else after
+        with read_scope() as conn:
+            found = conn.execute(
+                batch, {**params, "before_id": before_id, "limit": CSV_BATCH}
+            ).all()
         for r in found:
             yield line(
                 [
@@ -180,31 +183,52 @@ def _csv_lines(query: Select[*tuple[Any, ...]]) -> Iterator[str]:
         before_id = found[-1].id
 
 
-def _query(ctx: StaffContext, filters: AuditFilters) -> Select[*tuple[Any, ...]]:
+# The condition each bind parameter of a page's statement adds.
+_CONDITIONS: dict[str, Any] = {
+    "own_actor_id": _a.actor_id == bindparam("own_actor_id"),
+    "actor_id": _a.actor_id == bindparam("actor_id"),
+    "action": _a.action == bindparam("action"),
+    "target_user_id": _a.target_user_id == bindparam("target_user_id"),
+    "since": _a.created_at >= bindparam("since"),
+    "until": _a.created_at < bindparam("until"),
+    "before_id": _a.id < bindparam("before_id"),
+}
+
+
+@lru_cache(maxsize=len(_CONDITIONS) ** 2 * 4)
+def _statement(conditions: frozenset[str]) -> Select[*tuple[Any, ...]]:
+    """One statement per set of filters in use, built once: a page then only binds values
+    (SQLAlchemy hashes a new statement object on every call, which on a short query costs
+    as much as the query)."""
+    query = _BASE.where(*(_CONDITIONS[name] for name in _CONDITIONS if name in conditions))
+    return query.order_by(_a.id.desc()).limit(bindparam("limit", type_=Integer))
+
+
+def _query(
+    ctx: StaffContext, filters: AuditFilters, before_id: int | None
+) -> tuple[Select[*tuple[Any, ...]], dict[str, Any]]:
+    """The statement for these filters as `ctx` may read them, and its parameters."""
     actor = ctx.actor
+    params: dict[str, Any] = {}
     if permissions.can(actor, "audit.view"):
-        scope = None
+        pass
     elif permissions.can(actor, "audit.view_own"):
-        if filters.target_user_id is not None:
-            scope = col(AuditLog.target_user_id) == filters.target_user_id
-        else:
-            scope = col(AuditLog.actor_id) == actor.id
+        # The rows of one opened user (the filter below), or else its own actions.
+        if filters.target_user_id is None:
+            params["own_actor_id"] = actor.id
     else:
         raise Forbidden("You do not have access to this.")
-    query = _BASE
-    if scope is not None:
-        query = query.where(scope)
-    if filters.actor_id is not None:
-        query = query.where(col(AuditLog.actor_id) == filters.actor_id)
-    if filters.action:
-        query = query.where(col(AuditLog.action) == filters.action)
-    if filters.target_user_id is not None:
-        query = query.where(col(AuditLog.target_user_id) == filters.target_user_id)
-    if filters.since is not None:
-        query = query.where(col(AuditLog.created_at) >= filters.since)
-    if filters.until is not None:
-        query = query.where(col(AuditLog.created_at) < filters.until)
-    return query
+    for name, value in (
+        ("actor_id", filters.actor_id),
+        ("action", filters.action or None),
+        ("target_user_id", filters.target_user_id),
+        ("since", filters.since),
+        ("until", filters.until),
+        ("before_id", before_id),
+    ):
+        if value is not None:
+            params[name] = value
+    return _statement(frozenset(params)), params
 
 
 def _row(r: Any) -> AuditRow:

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlmodel import Session, col
 
-from v4a_portal.db import session_scope
+from v4a_portal.db import read_scope, session_scope
 from v4a_portal.models import (
     CreditLedger,
     GeneratedScript,
@@ -22,8 +22,9 @@ from v4a_portal.models import (
     WebSession,
     utcnow,
 )
-from v4a_portal.services import accounts, images, permissions
+from v4a_portal.services import accounts, images, paging, permissions
 from v4a_portal.services.console.context import StaffContext
+from v4a_portal.services.errors import NotFound
 
 PERMISSION = "users.view"
 T = TypeVar("T")
@@ -128,28 +129,87 @@ def _count(session: Session, model: Any, user_id: int) -> int:
     )
 
 
+_users = User.__table__.c
+_entries = CreditLedger.__table__.c
+_actor = User.__table__.alias("actor")
+
+
+def _count_of(model: Any) -> Any:
+    table = model.__table__
+    return (
+        select(func.count())
+        .select_from(table)
+        .where(table.c.user_id == bindparam("user_id"))
+        .scalar_subquery()
+    )
+
+
+# Built once (Core columns, the counts as subqueries): the profile is one statement.
+_PROFILE = select(
+    _users.id,
+    _users.email,
+    _users.name,
+    _users.picture,
+    _users.role,
+    _users.disabled,
+    _users.created_at,
+    _users.last_login_at,
+    _users.credits,
+    _users.is_subscriber,
+    _users.subscription_plan,
+    _users.subscription_status,
+    _count_of(UploadedImage).label("photos"),
+    _count_of(GeneratedScript).label("scripts"),
+    _count_of(Video).label("videos"),
+).where(_users.id == bindparam("user_id"))
+
+_LEDGER = paging.paged(
+    select(
+        _entries.id,
+        _entries.delta,
+        _entries.balance_after,
+        _entries.kind,
+        _entries.reference,
+        _entries.note,
+        _entries.actor_id,
+        _actor.c.email.label("actor_email"),
+        _entries.created_at,
+    )
+    .select_from(CreditLedger.__table__.outerjoin(_actor, _actor.c.id == _entries.actor_id))
+    .where(_entries.user_id == bindparam("user_id"))
+    .order_by(_entries.id.desc())
+)
+_EXISTS = select(_users.id).where(_users.id == bindparam("user_id"))
+_LEDGER_COUNT = (
+    select(func.count())
+    .select_from(CreditLedger.__table__)
+    .where(_entries.user_id == bindparam("user_id"))
+)
+
+
 def profile(ctx: StaffContext, user_id: int) -> Profile:
     permissions.require(ctx.actor, PERMISSION)
-    with session_scope() as session:
-        user = accounts.get(session, user_id)
-        assert user.id is not None
-        return Profile(
-            id=user.id,
-            email=user.email,
-            name=user.name or "",
-            picture=user.picture or "",
-            role=user.role,
-            disabled=user.disabled,
-            created_at=_aware(user.created_at) or utcnow(),
-            last_login_at=_aware(user.last_login_at),
-            credits=user.credits if permissions.can(ctx.actor, LEDGER_PERMISSION) else None,
-            is_subscriber=user.is_subscriber,
-            subscription_plan=user.subscription_plan or "",
-            subscription_status=user.subscription_status or "",
-            photos=_count(session, UploadedImage, user.id),
-            scripts=_count(session, GeneratedScript, user.id),
-            videos=_count(session, Video, user.id),
-        )
+    with read_scope() as conn:
+        user = conn.execute(_PROFILE, {"user_id": user_id}).first()
+    if user is None:
+        raise NotFound("No such user.")
+    return Profile(
+        id=user.id,
+        email=user.email,
+        name=user.name or "",
+        picture=user.picture or "",
+        role=user.role,
+        disabled=user.disabled,
+        created_at=_aware(user.created_at) or utcnow(),
+        last_login_at=_aware(user.last_login_at),
+        credits=user.credits if permissions.can(ctx.actor, LEDGER_PERMISSION) else None,
+        is_subscriber=user.is_subscriber,
+        subscription_plan=user.subscription_plan or "",
+        subscription_status=user.subscription_status or "",
+        photos=int(user.photos),
+        scripts=int(user.scripts),
+        videos=int(user.videos),
+    )
 
 
 def ledger(
@@ -159,31 +219,25 @@ def ledger(
     permissions.require(ctx.actor, PERMISSION)
     permissions.require(ctx.actor, LEDGER_PERMISSION)
     page, per_page = _bounds(page, per_page)
-    actor = User.__table__.alias("actor")
-    with session_scope() as session:
-        accounts.get(session, user_id)
-        total = _count(session, CreditLedger, user_id)
-        rows = session.execute(
-            select(CreditLedger, actor.c.email)
-            .outerjoin(actor, actor.c.id == col(CreditLedger.actor_id))
-            .where(col(CreditLedger.user_id) == user_id)
-            .order_by(col(CreditLedger.id).desc())
-            .offset((page - 1) * per_page)
-            .limit(per_page)
-        ).all()
+    params = {"user_id": user_id}
+    with read_scope() as conn:
+        rows, total = paging.page_rows(conn, _LEDGER, _LEDGER_COUNT, page, per_page, params)
+        # A user with ledger rows exists; only an empty ledger asks.
+        if not total and conn.execute(_EXISTS, params).first() is None:
+            raise NotFound("No such user.")
     items = [
         LedgerLine(
-            id=int(entry.id),
-            delta=entry.delta,
-            balance_after=entry.balance_after,
-            kind=entry.kind,
-            reference=entry.reference or "",
-            note=entry.note or "",
-            actor_id=entry.actor_id,
-            actor_email=email or "",
-            created_at=_aware(entry.created_at) or utcnow(),
+            id=r.id,
+            delta=r.delta,
+            balance_after=r.balance_after,
+            kind=r.kind,
+            reference=r.reference or "",
+            note=r.note or "",
+            actor_id=r.actor_id,
+            actor_email=r.actor_email or "",
+            created_at=_aware(r.created_at) or utcnow(),
         )
-        for entry, email in rows
+        for r in rows
     ]
     return Page(items, total, page, per_page)
 

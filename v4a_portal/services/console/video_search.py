@@ -3,16 +3,18 @@ active one is stuck past the time its model should take."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlmodel import col
 
-from v4a_portal.db import session_scope
+from v4a_portal.db import read_scope, session_scope
 from v4a_portal.models import ACTIVE_STATUSES, User, Video, VideoStatus, utcnow
-from v4a_portal.services import catalog, permissions
+from v4a_portal.services import catalog, paging, permissions
 from v4a_portal.services.console.context import StaffContext
 from v4a_portal.services.errors import InvalidInput
 from v4a_portal.services.videos import reads, rq_jobs
@@ -93,17 +95,46 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
-def line(video: Video, email: str, now: datetime) -> VideoLine:
-    assert video.id is not None
+_v = Video.__table__.c
+# What a line shows, as Core columns: a page reads these, not whole Video entities (the
+# prompt, script and URLs stay in the database).
+_LINE_COLUMNS = (
+    _v.id,
+    _v.user_id,
+    User.__table__.c.email.label("user_email"),
+    _v.status,
+    _v.model,
+    _v.provider,
+    _v.duration,
+    _v.credits_used,
+    _v.progress,
+    _v.attempts,
+    _v.error_code,
+    _v.error_message,
+    _v.provider_job_id,
+    _v.rq_job_id,
+    _v.created_at,
+    _v.completed_at,
+    _v.refunded_at,
+    _v.retry_of_id,
+)
+_LINES = select(*_LINE_COLUMNS).select_from(
+    Video.__table__.join(User.__table__, User.__table__.c.id == _v.user_id)
+)
+
+
+def line(video: Any, now: datetime, expected: int | None = None) -> VideoLine:
+    """A row of `_LINES` (or a Video with a `user_email`) as the console shows it."""
     created = _aware(video.created_at) or now
     ended = _aware(video.completed_at)
     age = int(((ended or now) - created).total_seconds())
-    expected = expected_seconds(video.model)
+    if expected is None:
+        expected = expected_seconds(video.model)
     active = video.status in ACTIVE_STATUSES
     return VideoLine(
         id=video.id,
         user_id=video.user_id,
-        user_email=email,
+        user_email=video.user_email,
         status=video.status,
         model=video.model,
         provider=video.provider or "",
@@ -125,29 +156,58 @@ def line(video: Video, email: str, now: datetime) -> VideoLine:
     )
 
 
-def _where(query: Any, filters: VideoFilters) -> Any:
+# The condition each bind parameter of a search adds.
+_CONDITIONS: dict[str, Any] = {
+    "statuses": _v.status.in_(bindparam("statuses", expanding=True)),
+    "model": _v.model == bindparam("model"),
+    "provider": _v.provider == bindparam("provider"),
+    "error_code": _v.error_code == bindparam("error_code"),
+    "user_id": _v.user_id == bindparam("user_id"),
+    "video_id": or_(_v.id == bindparam("video_id"), _v.retry_of_id == bindparam("video_id")),
+    "batch_id": _v.batch_id == bindparam("batch_id"),
+    "since": _v.created_at >= bindparam("since"),
+    "until": _v.created_at < bindparam("until"),
+}
+
+
+def _params(filters: VideoFilters) -> dict[str, Any]:
+    params: dict[str, Any] = {}
     if filters.status.strip():
-        query = query.where(col(Video.status).in_(reads.parse_statuses(filters.status)))
-    for column, value in (
-        (Video.model, filters.model),
-        (Video.provider, filters.provider),
-        (Video.error_code, filters.error_code),
+        params["statuses"] = list(reads.parse_statuses(filters.status))
+    for name, value in (
+        ("model", filters.model),
+        ("provider", filters.provider),
+        ("error_code", filters.error_code),
+        ("batch_id", filters.batch_id),
     ):
         if value.strip():
-            query = query.where(col(column) == value.strip())
-    if filters.user_id:
-        query = query.where(col(Video.user_id) == filters.user_id)
-    if filters.video_id:
-        query = query.where(
-            or_(col(Video.id) == filters.video_id, col(Video.retry_of_id) == filters.video_id)
-        )
-    if filters.batch_id.strip():
-        query = query.where(col(Video.batch_id) == filters.batch_id.strip())
-    if filters.since:
-        query = query.where(col(Video.created_at) >= filters.since)
-    if filters.until:
-        query = query.where(col(Video.created_at) < filters.until)
-    return query
+            params[name] = value.strip()
+    for name, given in (
+        ("user_id", filters.user_id),
+        ("video_id", filters.video_id),
+        ("since", filters.since),
+        ("until", filters.until),
+    ):
+        if given:
+            params[name] = given
+    return params
+
+
+@lru_cache(maxsize=1024)
+def _statements(conditions: frozenset[str], sort: str, descending: bool) -> tuple[Any, Any]:
+    """The page and count statements for one set of filters in use and one order, built
+    once: a search then only binds values (SQLAlchemy hashes a new statement object on
+    every call, which on a short query costs about what the query does)."""
+    where = [_CONDITIONS[name] for name in _CONDITIONS if name in conditions]
+    column = _v[sort]
+    order = column.desc() if descending else column.asc()
+    # Only a nullable column needs NULLs placed (they last either way); on a NOT NULL column
+    # NULLS LAST would keep PostgreSQL from walking its index.
+    if sort in NULLABLE_SORTS:
+        order = order.nulls_last()
+    tie = _v.id.desc() if descending else _v.id.asc()
+    rows = paging.paged(_LINES.where(*where).order_by(order, tie))
+    return rows, select(func.count()).select_from(Video.__table__).where(*where)
 
 
 def search(
@@ -164,22 +224,22 @@ def search(
     if sort not in SORTABLE:
         raise InvalidInput(f"Cannot sort by {sort!r}; use one of {', '.join(SORTABLE)}.")
     page, per_page = max(page, 1), min(max(per_page, 1), MAX_PER_PAGE)
-    column = col(getattr(Video, sort))
-    order = column.desc() if descending else column.asc()
-    # Only a nullable column needs NULLs placed (they last either way); on a NOT NULL column
-    # NULLS LAST would keep PostgreSQL from walking its index.
-    if sort in NULLABLE_SORTS:
-        order = order.nulls_last()
-    tie = col(Video.id).desc() if descending else col(Video.id).asc()
-    rows_query = _where(select(Video, col(User.email)).join(User), filters)
-    count_query = _where(select(func.count()).select_from(Video), filters)
+    params = _params(filters)
+    rows_query, count_query = _statements(frozenset(params), sort, descending)
     now = utcnow()
-    with session_scope() as session:
-        total = int(session.execute(count_query).scalar_one())
-        rows = session.execute(
-            rows_query.order_by(order, tie).offset((page - 1) * per_page).limit(per_page)
-        ).all()
-    return VideoPage([line(v, email, now) for v, email in rows], total, page, per_page)
+    with read_scope() as conn:
+        rows, total = paging.page_rows(conn, rows_query, count_query, page, per_page, params)
+    return VideoPage(_lines(rows, now), total, page, per_page)
+
+
+def _lines(rows: Sequence[Any], now: datetime) -> list[VideoLine]:
+    expected: dict[str, int] = {}  # one catalog look-up per model on the page
+    found = []
+    for r in rows:
+        if r.model not in expected:
+            expected[r.model] = expected_seconds(r.model)
+        found.append(line(r, now, expected[r.model]))
+    return found
 
 
 def lines(ctx: StaffContext, video_ids: list[int]) -> list[VideoLine]:
@@ -188,11 +248,9 @@ def lines(ctx: StaffContext, video_ids: list[int]) -> list[VideoLine]:
     if not video_ids:
         return []
     now = utcnow()
-    with session_scope() as session:
-        rows = session.execute(
-            select(Video, col(User.email)).join(User).where(col(Video.id).in_(video_ids))
-        ).all()
-    found = {v.id: line(v, email, now) for v, email in rows}
+    with read_scope() as conn:
+        rows = conn.execute(_LINES.where(_v.id.in_(video_ids))).all()
+    found = {line.id: line for line in _lines(rows, now)}
     return [found[i] for i in video_ids if i in found]
 
 
