@@ -317,7 +317,10 @@ def _merge(into: dict[str, Samples], found: dict[str, Samples]) -> None:
 
 
 async def _run(args: argparse.Namespace) -> None:
-    with oidc_provider() as oidc, running_portal(oidc, worker=False) as portal:
+    with (
+        oidc_provider() as oidc,
+        running_portal(oidc, worker=False, web_workers=args.web_workers) as portal,
+    ):
         async with async_playwright() as playwright:
             browser: Browser = await playwright.chromium.launch(
                 executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
@@ -382,6 +385,12 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=10, help="other users active at once")
     parser.add_argument("--think-ms", type=int, default=500, help="pause between their pages")
     parser.add_argument("--rounds", type=int, default=1, help="alone/loaded rounds to run")
+    parser.add_argument(
+        "--web-workers",
+        type=int,
+        default=2,
+        help="backend worker processes, state in Redis (as `make run`; 1: one process)",
+    )
     asyncio.run(_run(parser.parse_args()))
 
 

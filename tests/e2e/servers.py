@@ -80,7 +80,9 @@ class Portal:
         )
 
 
-def portal_env(port: int, oidc_url: str, data_dir: Path, redis_url: str) -> dict[str, str]:
+def portal_env(
+    port: int, oidc_url: str, data_dir: Path, redis_url: str, web_workers: int = 1
+) -> dict[str, str]:
     # The test process may have set V4A_* for in-process tests; override them all here.
     env = dict(os.environ)
     env.update(
@@ -102,9 +104,16 @@ def portal_env(port: int, oidc_url: str, data_dir: Path, redis_url: str) -> dict
             "V4A_STRIPE_STANDIN_URL": f"http://127.0.0.1:{free_port()}",
         }
     )
-    if workers := os.environ.get("V4A_TEST_WEB_WORKERS"):
-        # Several backend workers: Reflex keeps the state in Redis (as in production).
-        env.update({"REFLEX_REDIS_URL": redis_url, "GRANIAN_WORKERS": workers})
+    if web_workers > 1:
+        # Several backend worker processes, as `make run` starts them: Reflex keeps each
+        # tab's state in Redis, so any process serves any event.
+        env.update(
+            {
+                "REFLEX_REDIS_URL": redis_url,
+                "GRANIAN_WORKERS": str(web_workers),
+                "GRANIAN_LOG_LEVEL": "info",  # logs each worker process it spawns
+            }
+        )
     return env
 
 
@@ -164,14 +173,16 @@ def _wait_until_up(web: Process, url: str) -> None:
 
 
 @contextmanager
-def running_portal(oidc_url: str, *, worker: bool = True) -> Iterator[Portal]:
+def running_portal(
+    oidc_url: str, *, worker: bool = True, web_workers: int = 1
+) -> Iterator[Portal]:
     tmp = Path(tempfile.mkdtemp(prefix="v4a-e2e-"))
     data_dir = tmp / "data"
     data_dir.mkdir()
     try:
         with redis_server() as redis_url:
             port = free_port()
-            env = portal_env(port, oidc_url, data_dir, redis_url)
+            env = portal_env(port, oidc_url, data_dir, redis_url, web_workers)
             portal = Portal(f"http://127.0.0.1:{port}", oidc_url, data_dir, env, tmp)
             portal.cli("db", "upgrade")
             portal.cli("seed-demo")
