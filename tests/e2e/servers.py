@@ -173,9 +173,7 @@ def _wait_until_up(web: Process, url: str) -> None:
 
 
 @contextmanager
-def running_portal(
-    oidc_url: str, *, worker: bool = True, web_workers: int = 1
-) -> Iterator[Portal]:
+def running_portal(oidc_url: str, *, worker: bool = True, web_workers: int = 1) -> Iterator[Portal]:
     tmp = Path(tempfile.mkdtemp(prefix="v4a-e2e-"))
     data_dir = tmp / "data"
     data_dir.mkdir()

@@ -77,9 +77,7 @@ class StartedVideo:
     script_text: str | None
 
 
-def start(
-    video_id: int, rq_job_id: str | None, *, processing: bool = True
-) -> StartedVideo | None:
+def start(video_id: int, rq_job_id: str | None, *, processing: bool = True) -> StartedVideo | None:
     """Count the attempt and mark the video processing (`processing=False`: leave it queued
     until its generation is submitted, `store_generation`, as the in-flight watcher does
     while the provider has no free slot); None when there is nothing to do (final, or this
