@@ -81,6 +81,7 @@ class InFlight:
         self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix="in-flight")
         self._thread = threading.Thread(target=self._loop, name="in-flight", daemon=True)
         self._renew_every = max(get_settings().video_lease_seconds / 3, 0.2)
+        self._changed = threading.Event()  # the set of clips changed: record it for staff
         self._arrivals = itertools.count()
 
     def start(self) -> InFlight:
@@ -121,6 +122,7 @@ class InFlight:
         entry.deadline = _deadline(entry)
         with self._lock:
             self._watched[video.id] = entry
+        self._changed.set()
 
     def stop(self) -> None:
         """Let the steps under way finish, then give the rest back: their leases are
@@ -134,6 +136,7 @@ class InFlight:
             self._watched.clear()
         for entry in left:
             self._let_go(entry)
+        self._record()
         if _current is self:
             _current = None
 
@@ -144,6 +147,10 @@ class InFlight:
             if now >= next_renewal:
                 self._renew_all()
                 next_renewal = now + self._renew_every
+                self._changed.set()  # the record's expiry is renewed with the leases
+            if self._changed.is_set():
+                self._changed.clear()
+                self._record()
             with self._lock:
                 due = [e for e in self._watched.values() if not e.busy and e.next_at <= now]
             for entry in self._with_slots(due, now):
@@ -174,6 +181,17 @@ class InFlight:
                 full.add(entry.provider)
             entry.next_at = now + SLOT_WAIT_SECONDS  # queued at the provider
         return ready
+
+    def _record(self) -> None:
+        """What this worker carries, for the console's queues page (services/console)."""
+        with self._lock:
+            ids = list(self._watched)
+        try:
+            seconds = get_settings().video_lease_seconds
+            rq_jobs.record_in_flight(get_redis(), ids, seconds)
+        except Exception as exc:  # Redis away: recorded at a later tick
+            log.debug("in-flight record not written: %s", exc)
+            self._changed.set()
 
     def _renew_all(self) -> None:
         conn = get_redis()
@@ -275,6 +293,7 @@ class InFlight:
         with self._lock:
             if self._watched.get(entry.video.id) is entry:
                 del self._watched[entry.video.id]
+        self._changed.set()
 
     def _let_go(self, entry: Watched) -> None:
         if entry.has_slot:

@@ -85,7 +85,23 @@ def _worker(row: ObjectVar[WorkerItem]) -> rx.Component:
                     wrap="wrap",
                     class_name="worker-job",
                 ),
-                rx.text("Idle", size="2", color_scheme="gray"),
+                rx.cond(
+                    row.in_flight == 0,
+                    rx.text("Idle", size="2", color_scheme="gray"),
+                ),
+            ),
+            rx.cond(
+                row.in_flight != 0,
+                rx.hstack(
+                    rx.text(row.in_flight, " in flight", size="2"),
+                    rx.foreach(
+                        row.carrying,
+                        lambda clip: rx.link("clip #", clip.id, href=clip.url, size="2"),
+                    ),
+                    align="center",
+                    wrap="wrap",
+                    class_name="worker-job",
+                ),
             ),
             rx.text(
                 row.successful,

@@ -39,6 +39,16 @@ class QueueItem:
 
 
 @dataclass(frozen=True)
+class ClipLink:
+    id: int
+    url: str
+
+
+# Clips in flight listed by link per worker; the rest are counted.
+CARRIED_SHOWN = 12
+
+
+@dataclass(frozen=True)
 class WorkerItem:
     name: str
     host: str
@@ -49,6 +59,8 @@ class WorkerItem:
     job: str
     clip_id: int
     clip_url: str
+    carrying: list[ClipLink]  # the first clips its in-flight watcher carries
+    in_flight: int  # how many it carries
     heartbeat: str
     successful: int
     failed: int
@@ -81,6 +93,8 @@ def _worker(w: queue_status.WorkerLine, now: float) -> WorkerItem:
         job=w.current_job_id,
         clip_id=w.current_video_id,
         clip_url=routes.console_clips(video=w.current_video_id) if w.current_video_id else "",
+        carrying=[ClipLink(v, routes.console_clips(video=v)) for v in w.in_flight[:CARRIED_SHOWN]],
+        in_flight=len(w.in_flight),
         heartbeat=_ago(now - w.last_heartbeat.timestamp()) if w.last_heartbeat else "never",
         successful=w.successful,
         failed=w.failed,

@@ -23,6 +23,7 @@ from v4a_portal.models import Video, VideoStatus, utcnow
 from v4a_portal.services import permissions, queues
 from v4a_portal.services.console.context import StaffContext
 from v4a_portal.services.redis_conn import get_redis
+from v4a_portal.services.videos import rq_jobs
 
 PERMISSION = "queues.view"
 FAILED_SHOWN = 50  # newest failed RQ jobs listed per queue
@@ -50,6 +51,7 @@ class WorkerLine:
     queues: list[str]
     current_job_id: str  # "" when idle
     current_video_id: int  # the clip the current job drives; 0 when none
+    in_flight: list[int]  # the clips its in-flight watcher carries (jobs/in_flight.py)
     last_heartbeat: datetime | None
     successful: int
     failed: int
@@ -106,14 +108,18 @@ def _counts(queue: Queue) -> QueueCounts:
 def _worker(worker: BaseWorker, conn: Redis) -> WorkerLine:
     job_id = worker.get_current_job_id() or ""
     job = Job.fetch_many([job_id], connection=conn)[0] if job_id else None
+    carried = rq_jobs.in_flight(conn, worker.hostname or "", worker.pid or 0)
+    state = str(worker.get_state())
     return WorkerLine(
         name=worker.name,
         host=worker.hostname or "",
         pid=worker.pid or 0,
-        state=str(worker.get_state()),
+        # Its RQ loop idles between jobs while its watcher carries clips: busy all the same.
+        state="busy" if carried and state == "idle" else state,
         queues=worker.queue_names(),
         current_job_id=job_id,
         current_video_id=video_of(job),
+        in_flight=carried,
         last_heartbeat=_aware(worker.last_heartbeat),
         successful=worker.successful_job_count,
         failed=worker.failed_job_count,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from typing import cast
 
 from redis import Redis
 from rq import Queue, Retry
@@ -74,6 +75,27 @@ def lease_holder_gone(token: bytes | str | None) -> bool:
     except PermissionError:  # alive, someone else's
         return False
     return False
+
+
+def in_flight_key(host: str, pid: int) -> str:
+    """The clips a worker process (its host and pid, as RQ records them) carries in flight,
+    a Redis set its in-flight watcher rewrites as they change and lets lapse if it dies."""
+    return f"v4a:in-flight:{host}:{pid}"
+
+
+def record_in_flight(conn: Redis, video_ids: list[int], seconds: int) -> None:
+    key = in_flight_key(socket.gethostname(), os.getpid())
+    pipe = conn.pipeline()
+    pipe.delete(key)
+    if video_ids:
+        pipe.sadd(key, *video_ids)
+        pipe.expire(key, seconds)
+    pipe.execute()
+
+
+def in_flight(conn: Redis, host: str, pid: int) -> list[int]:
+    members = cast(set[bytes], conn.smembers(in_flight_key(host, pid)))
+    return sorted(int(m) for m in members)
 
 
 def retry_policy() -> Retry:
