@@ -242,7 +242,9 @@ class InFlight:
             entry.video, entry.progress, entry.again = started, None, False
         provider = generations.provider_for_model(entry.video.model)
         if entry.generation_id is None:  # it holds a slot (_with_slots)
-            generation_id = self._call(entry, lambda: video_job.submit(entry.video, provider))
+            generation_id = self._call(
+                entry, lambda: video_job.submit(entry.video, provider, queued=True)
+            )
             if generation_id is None:
                 return video_job.STOPPED
             entry.generation_id = generation_id

@@ -172,11 +172,12 @@ def _generate(video: StartedVideo, lease: Lease, deadline: float | None = None) 
     return settle(video, provider, generation_id, status)
 
 
-def submit(video: StartedVideo, provider: VideoProvider) -> str | None:
+def submit(video: StartedVideo, provider: VideoProvider, *, queued: bool = False) -> str | None:
     """Start the paid generation and commit its id before anything waits on it; None when
-    the clip ended meanwhile (the generation is stopped again)."""
+    the clip ended meanwhile (the generation is stopped again). `queued`: the clip was left
+    pending until now, and its pages are told it runs."""
     generation_id = provider.submit(generation_spec(video))
-    if not transitions.store_generation(video.id, generation_id):
+    if not transitions.store_generation(video.id, generation_id, announce=queued):
         generations.cancel_generation(video.model, generation_id)
         return None
     return generation_id

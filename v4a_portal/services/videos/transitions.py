@@ -142,7 +142,7 @@ def _started(row: Row[Any]) -> StartedVideo:
     )
 
 
-def store_generation(video_id: int, generation_id: str) -> bool:
+def store_generation(video_id: int, generation_id: str, *, announce: bool = False) -> bool:
     """Remember the paid generation before polling it (the video is processing from now
     on); False when the video is no longer active (canceled meanwhile) or another RQ job
     already stored one."""
@@ -159,7 +159,8 @@ def store_generation(video_id: int, generation_id: str) -> bool:
         ).one_or_none()
     if row is None:
         return False
-    progress.publish(row.user_id, event(row))  # a clip that was queued is running now
+    if announce:  # it was queued (left pending by `start`): it runs now
+        progress.publish(row.user_id, event(row))
     return True
 
 
