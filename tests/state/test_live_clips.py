@@ -195,7 +195,9 @@ def test_a_clip_ordered_elsewhere_appears_and_is_followed(
     assert [card.id for card in state.clips] == [ordered[0], clip]
     top = state.clips[0]
     assert (top.status, top.progress, top.video_url) == ("completed", 100, "/media/v.mp4")
-    assert yielded == [AuthState.refresh_user]  # the debit, in the header
+    # The balance is re-read on the first pass (a refunded card is on the page: the canceled
+    # clip) and again for the debit of the clip ordered elsewhere.
+    assert yielded == [AuthState.refresh_user, AuthState.refresh_user]
     assert channel.log == [f"subscribe {me}", "snapshot", "unsubscribe"]
 
 

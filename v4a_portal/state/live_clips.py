@@ -188,12 +188,18 @@ class LiveClips(rx.State, mixin=True):
                     await asyncio.to_thread(_new_cards, user_id, newest, [], limit) if limit else []
                 )
                 heard = time.monotonic()  # news of these clips: others' does not count
+                # A clip may have ended in a refund while a loop this one superseded was about
+                # to re-read the balance: the first pass re-reads it when a card shows one.
+                first = True
                 while True:
                     async with self:
                         if not await self._still_serving(user_id, route):
                             return
                         added = self._add_new(new)
-                        refunded = self._apply(events)
+                        refunded = self._apply(events) or (
+                            first and any(card.refunded for card in self.clips)
+                        )
+                        first = False
                         ids = self._active_ids()
                         limit = self._new_clips_limit()
                         known = {card.id for card in self.clips}
