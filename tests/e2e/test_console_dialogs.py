@@ -73,6 +73,8 @@ def _no_sideways_scroll(page: Page) -> None:
 def _dialog_fits(page: Page) -> None:
     """The dialog and its buttons lie inside the window, and the buttons on one line."""
     dialog = page.get_by_role("alertdialog")
+    # Measured once its opening animation (a scale-in) has finished, not half-way through.
+    dialog.evaluate("el => Promise.all(el.getAnimations({subtree: true}).map(a => a.finished))")
     box = dialog.bounding_box()
     window = page.viewport_size
     assert box is not None and window is not None
