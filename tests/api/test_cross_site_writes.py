@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from tests.api.conftest import assert_error, make_user
 from tests.support.samples import jpeg
@@ -81,6 +82,33 @@ def test_cancel_logout_and_upload_are_guarded_too(api_client: TestClient) -> Non
     assert_error(api_client.post("/api/v1/auth/logout", headers=foreign), 403)
     # The session survived the refused logout.
     assert api_client.get("/api/v1/me").status_code == 200
+
+
+def test_staff_writes_from_elsewhere_are_refused_before_any_check(api_client: TestClient) -> None:
+    """A staff member's cookie on another origin's page: refused whatever the staff route,
+    including the payment refund, and nothing is audited."""
+    staff = _cookie_user(api_client)
+    with session_scope() as session:
+        row = session.get(User, staff.id)
+        assert row is not None
+        row.role = "admin"
+    audited = "SELECT COUNT(*) FROM audit_log"
+    with session_scope() as session:
+        before = session.execute(text(audited)).scalar_one()
+    balance = _balance(staff)
+    foreign = {"Origin": FOREIGN}
+    for path, body in (
+        ("/api/v1/staff/payments/1/refund", {"reason": "x"}),
+        (
+            f"/api/v1/staff/users/{staff.id}/credits",
+            {"delta": 5, "category": "other", "reason": "x"},
+        ),
+        ("/api/v1/staff/videos/1/cancel", None),
+    ):
+        assert_error(api_client.post(path, headers=foreign, json=body), 403, "cross_origin_refused")
+    with session_scope() as session:
+        assert session.execute(text(audited)).scalar_one() == before
+    assert _balance(staff) == balance  # no adjustment went through
 
 
 def test_bearer_clients_and_reads_are_not_affected(api_client: TestClient) -> None:
