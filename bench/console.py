@@ -100,8 +100,11 @@ def _copy(conn: Any, table: str, columns: str, rows: Iterator[str]) -> None:
 def seed(counts: dict[str, int]) -> None:
     rng = random.Random(7)
     users, per_user_ledger = counts["users"], max(counts["ledger"] // counts["users"], 1)
-    conn = get_engine().raw_connection().driver_connection
-    assert conn is not None
+    import psycopg
+
+    # A connection of its own: closing one borrowed from the pool would hand the closed
+    # connection to the first case.
+    conn = psycopg.connect(os.environ["DATABASE_URL"])
     now = datetime.now(UTC).isoformat()
 
     def user_rows() -> Iterator[str]:

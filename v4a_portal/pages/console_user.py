@@ -18,6 +18,7 @@ from v4a_portal.components.console_frame import (
 from v4a_portal.components.console_payments import console_payments
 from v4a_portal.components.empty_state import empty_state
 from v4a_portal.components.template import template
+from v4a_portal.components.wrapping_text import wrapping_text
 from v4a_portal.models import Role
 from v4a_portal.state.console_base import handler, may
 from v4a_portal.state.console_user import (
@@ -245,7 +246,7 @@ def _profile() -> rx.Component:
                     rx.vstack(
                         rx.hstack(
                             rx.heading(
-                                rx.cond(S.name != "", S.name, S.email),
+                                rx.cond(S.name != "", S.name, wrapping_text(S.email_parts)),
                                 size=rx.breakpoints(initial="5", sm="6"),
                                 overflow_wrap="anywhere",
                                 id="console-title",
@@ -258,7 +259,12 @@ def _profile() -> rx.Component:
                             align="center",
                             wrap="wrap",
                         ),
-                        rx.text(S.email, color_scheme="gray", size="2", word_break="break-all"),
+                        rx.text(
+                            wrapping_text(S.email_parts),
+                            color_scheme="gray",
+                            size="2",
+                            overflow_wrap="anywhere",  # a part longer than the line
+                        ),
                         spacing="1",
                         min_width="0",
                     ),
@@ -364,8 +370,8 @@ def _ledger_row(row: ObjectVar[LedgerItem]) -> rx.Component:
         rx.table.cell(
             rx.cond(
                 row.reference_url != "",
-                rx.link(row.reference, href=row.reference_url, size="2", word_break="break-all"),
-                rx.text(row.reference, size="2", color_scheme="gray", word_break="break-all"),
+                rx.link(row.reference, href=row.reference_url, size="2", title=row.reference_raw),
+                rx.text(row.reference, size="2", color_scheme="gray", title=row.reference_raw),
             )
         ),
         align="center",

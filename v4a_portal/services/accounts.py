@@ -223,7 +223,7 @@ def list_users(
         where.append(or_(func.lower(User.email).like(like), func.lower(User.name).like(like)))
     column = getattr(User, sort)
     order = column.desc() if descending else column.asc()
-    rows, total = paging.page_rows(
+    rows, total, _ = paging.page_rows(
         session,
         paging.paged(select(User).where(*where).order_by(order, col(User.id).desc())),
         select(func.count()).select_from(User).where(*where),

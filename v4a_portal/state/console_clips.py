@@ -113,7 +113,7 @@ class ConsoleClipsState(ClipActions, Paging, ConsoleState):
         )
         if found is not None:
             self.clips = [clip_row(line) for line in found.items]
-            self.total = found.total
+            self.total, self.total_capped = found.total, found.total_capped
         self.loading = False
 
     async def _refilter(self):

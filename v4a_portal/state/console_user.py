@@ -23,11 +23,11 @@ from v4a_portal.services.console.context import StaffContext
 from v4a_portal.state import formatting, messages
 from v4a_portal.state.console_base import ConsoleState
 from v4a_portal.state.console_clip_actions import ClipActions, clip_row
+from v4a_portal.state.paging import PER_PAGE, range_label
 from v4a_portal.state.service_call import call, row_id
 
 TABS = ("ledger", "payments", "photos", "scripts", "clips", "sign-ins")
 MONEY_TABS = ("ledger", "payments")  # analysts see no money
-PER_PAGE = 20
 CATEGORY_LABELS = {c: c.capitalize() for c in staff_credits.CATEGORIES}
 
 
@@ -38,7 +38,8 @@ class LedgerItem:
     delta: str
     is_credit: bool
     balance_after: int
-    reference: str
+    reference: str  # in words ("Clip #21")
+    reference_raw: str  # as stored ("video:21"), shown on hover
     reference_url: str  # "" when it names nothing the console shows
     note: str
     actor: str
@@ -88,7 +89,7 @@ def reference_url(user_id: int, reference: str) -> str:
         return routes.console_clips(batch=value)
     if kind == "image":
         return routes.console_user(user_id, tab="photos")
-    if kind in ("script-request", "demo-script"):
+    if kind in ("script-request", "demo-script", "regenerate"):
         return routes.console_user(user_id, tab="scripts")
     return ""
 
@@ -100,7 +101,8 @@ def _ledger_item(user_id: int, line: user_detail.LedgerLine) -> LedgerItem:
         delta=formatting.signed(line.delta),
         is_credit=line.delta > 0,
         balance_after=line.balance_after,
-        reference=line.reference,
+        reference=messages.reference_label(line.reference),
+        reference_raw=line.reference,
         reference_url=reference_url(user_id, line.reference),
         note=line.note,
         actor=line.actor_email,
@@ -176,6 +178,7 @@ class ConsoleUserState(ClipActions, ConsoleState):
     tab_loading: rx.Field[bool] = rx.field(False)
     tab_page: rx.Field[int] = rx.field(1)
     tab_total: rx.Field[int] = rx.field(0)
+    tab_capped: rx.Field[bool] = rx.field(False)
     ledger: rx.Field[list[LedgerItem]] = rx.field(default_factory=list)
     photos: rx.Field[list[PhotoItem]] = rx.field(default_factory=list)
     scripts: rx.Field[list[ScriptItem]] = rx.field(default_factory=list)
@@ -197,6 +200,10 @@ class ConsoleUserState(ClipActions, ConsoleState):
     action_error: rx.Field[str] = rx.field("")
 
     @rx.var
+    def email_parts(self) -> list[str]:
+        return formatting.break_points(self.email)
+
+    @rx.var
     def tab_has_prev(self) -> bool:
         return self.tab_page > 1
 
@@ -208,8 +215,7 @@ class ConsoleUserState(ClipActions, ConsoleState):
     def tab_range(self) -> str:
         if not self.tab_total:
             return ""
-        first = (self.tab_page - 1) * PER_PAGE + 1
-        return f"{first}–{min(self.tab_page * PER_PAGE, self.tab_total)} of {self.tab_total}"
+        return range_label(self.tab_page, self.tab_total, self.tab_capped)
 
     @rx.var
     def adjust_delta(self) -> int:
@@ -267,7 +273,7 @@ class ConsoleUserState(ClipActions, ConsoleState):
 
     async def _read_tab(self, ctx: StaffContext) -> None:
         user_id, page = self.target_id, self.tab_page
-        self.tab_loading = True
+        self.tab_loading, self.tab_capped = True, False
         error = ""
         if self.tab == "ledger":
             got, error = await call(_ledger, ctx, user_id, page)
@@ -301,7 +307,7 @@ class ConsoleUserState(ClipActions, ConsoleState):
         found, self.load_error = await call(_clips, ctx, self.target_id, self.tab_page)
         if found is not None:
             self.clips = [clip_row(line) for line in found.items]
-            self.tab_total = found.total
+            self.tab_total, self.tab_capped = found.total, found.total_capped
 
     async def _refresh(self, ctx: StaffContext) -> None:
         """After an action: the profile (balance, flags) and the open tab again."""

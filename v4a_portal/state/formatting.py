@@ -21,3 +21,14 @@ def day(value: datetime | None) -> str:
 def signed(delta: int) -> str:
     """+50 / −10, with a real minus sign."""
     return f"+{delta:,}" if delta > 0 else f"−{-delta:,}"
+
+
+def break_points(text: str) -> list[str]:
+    """`text` cut after each "@" and ".", where a long email may wrap (the page puts a
+    <wbr> between the parts) instead of mid-word."""
+    parts, start = [], 0
+    for at, char in enumerate(text):
+        if char in "@.":
+            parts.append(text[start : at + 1])
+            start = at + 1
+    return [*parts, text[start:]] if start < len(text) else parts

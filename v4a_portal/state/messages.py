@@ -96,6 +96,24 @@ def credit_pack(pack_id: str) -> str:
     return f"Credit pack: {pack_id.replace('_', ' ')}".strip()
 
 
+def reference_label(reference: str) -> str:
+    """A ledger reference as staff read it, from the reference alone (no look-ups):
+    "video:21" → "Clip #21", "image:36" → "Script for photo #36". Unknown ones (a ticket
+    a staff member named) stay as written."""
+    kind, _, value = reference.partition(":")
+    labels = {
+        "video": f"Clip #{value}",
+        "batch": f"Batch {value[:8]}",
+        "image": f"Script for photo #{value}",
+        "regenerate": f"Regeneration of script #{value}",
+        "script-request": "Script request (refunded)",
+        "demo-script": "Demo script",
+        "user": "Account",
+        "pack": credit_pack(value),
+    }
+    return labels.get(kind, reference) if value else reference
+
+
 def ledger_subject(what: str, script_id: int, parent_id: int, video_id: int, clips: int) -> str:
     """What an entry paid for or gave back, in words (services/ledger_subjects.Subject)."""
     if what == "script":

@@ -8,20 +8,26 @@ from reflex.event import EventSpec
 PER_PAGE = 20
 
 
+def range_label(page: int, total: int, capped: bool = False) -> str:
+    """ "21–40 of 1,234", or "of 10,000+" when the count stopped early."""
+    if not total:
+        return "0 of 0"
+    first = (page - 1) * PER_PAGE + 1
+    last = min(page * PER_PAGE, total)
+    return f"{first:,}–{last:,} of {total:,}{'+' if capped else ''}"
+
+
 class Paging(rx.State, mixin=True):
     """Mix into a page state that implements `_reload()` (which re-checks the session)."""
 
     page: int = 1
     total: int = 0
+    total_capped: bool = False  # counting stopped early: at least `total` match
     loading: bool = True
 
     @rx.var
     def range_label(self) -> str:
-        if not self.total:
-            return "0 of 0"
-        first = (self.page - 1) * PER_PAGE + 1
-        last = min(self.page * PER_PAGE, self.total)
-        return f"{first}–{last} of {self.total}"
+        return range_label(self.page, self.total, self.total_capped)
 
     @rx.var
     def has_prev(self) -> bool:

@@ -22,7 +22,7 @@ from v4a_portal.models import (
     WebSession,
     utcnow,
 )
-from v4a_portal.services import ledger, queues
+from v4a_portal.services import ledger, paging, queues
 from v4a_portal.services.console import overview, queue_status, user_detail, video_search
 from v4a_portal.services.console.context import StaffContext
 from v4a_portal.services.errors import Forbidden, InvalidInput, NotFound
@@ -99,6 +99,30 @@ def test_video_search_filters_sorts_and_flags_stuck_clips(any_db: str) -> None:
         video_search.search(ctx, video_search.VideoFilters(status="exploded"))
     with pytest.raises(Forbidden):
         video_search.search(_staff(Role.customer), video_search.VideoFilters())
+
+
+def test_clip_counts_stop_past_the_cap_and_say_so(
+    any_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The clips total is counted only so far past the page ("10,000+"); a page that
+    reaches the end still tells the exact total."""
+    monkeypatch.setattr(paging, "COUNT_CAP", 3)
+    ctx = _staff(Role.support)
+    alice = funded_user(100, "cap@x.example")
+    for n in range(8):
+        _video(alice, status="failed" if n < 3 else "completed")
+
+    def search(page: int, **filters: object) -> tuple[int, bool, int]:
+        found = video_search.search(
+            ctx, video_search.VideoFilters(**filters), page=page, per_page=2  # type: ignore[arg-type]
+        )
+        return found.total, found.total_capped, len(found.items)
+
+    assert search(1) == (3, True, 2)  # "1–2 of 3+": three rows counted past the page
+    assert search(3) == (7, True, 2)  # the count goes on from the page asked for
+    assert search(4) == (8, False, 2)  # the last page: exact, from the rows themselves
+    assert search(1, status="failed") == (3, False, 2)  # the cap not passed: exact
+    assert search(1, status="completed") == (3, True, 2)
 
 
 def test_user_detail_tabs_and_money_only_for_who_may_see_it(any_db: str) -> None:

@@ -221,7 +221,7 @@ def ledger(
     page, per_page = _bounds(page, per_page)
     params = {"user_id": user_id}
     with read_scope() as conn:
-        rows, total = paging.page_rows(conn, _LEDGER, _LEDGER_COUNT, page, per_page, params)
+        rows, total, _ = paging.page_rows(conn, _LEDGER, _LEDGER_COUNT, page, per_page, params)
         # A user with ledger rows exists; only an empty ledger asks.
         if not total and conn.execute(_EXISTS, params).first() is None:
             raise NotFound("No such user.")

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlmodel import col
 
 from v4a_portal.db import read_scope, session_scope
@@ -71,6 +71,8 @@ class VideoPage:
     total: int
     page: int
     per_page: int
+    # True when counting stopped early: at least `total` clips match ("10,000+").
+    total_capped: bool = False
 
 
 @dataclass(frozen=True)
@@ -207,7 +209,7 @@ def _statements(conditions: frozenset[str], sort: str, descending: bool) -> tupl
         order = order.nulls_last()
     tie = _v.id.desc() if descending else _v.id.asc()
     rows = paging.paged(_LINES.where(*where).order_by(order, tie))
-    return rows, select(func.count()).select_from(Video.__table__).where(*where)
+    return rows, paging.capped_count(select(_v.id).where(*where))
 
 
 def search(
@@ -228,8 +230,10 @@ def search(
     rows_query, count_query = _statements(frozenset(params), sort, descending)
     now = utcnow()
     with read_scope() as conn:
-        rows, total = paging.page_rows(conn, rows_query, count_query, page, per_page, params)
-    return VideoPage(_lines(rows, now), total, page, per_page)
+        rows, total, capped = paging.page_rows(
+            conn, rows_query, count_query, page, per_page, params, capped=True
+        )
+    return VideoPage(_lines(rows, now), total, page, per_page, capped)
 
 
 def _lines(rows: Sequence[Any], now: datetime) -> list[VideoLine]:
