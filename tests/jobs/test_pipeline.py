@@ -38,8 +38,9 @@ def _generate_and_watch(client: TestClient, workers: Workers, size: str) -> int:
     assert seen[-1].data and seen[-1].data["status"] == "completed", seen[-1]
     percents = [e.data["progress"] for e in seen if e.data]
     assert percents == sorted(percents) and percents[-1] == 100
-    # it really moved (a quiet machine renders a 4 s draft in about a second)
-    assert len({p for p in percents if 0 < p < 100}) >= 2, percents
+    # it really moved: progress was published mid-render, not only at the ends (how many
+    # steps show depends on how fast the machine renders against the watcher's tick)
+    assert any(0 < p < 100 for p in percents), percents
     return vid
 
 
