@@ -114,7 +114,10 @@ def test_clip_counts_stop_past_the_cap_and_say_so(
 
     def search(page: int, **filters: object) -> tuple[int, bool, int]:
         found = video_search.search(
-            ctx, video_search.VideoFilters(**filters), page=page, per_page=2  # type: ignore[arg-type]
+            ctx,
+            video_search.VideoFilters(**filters),
+            page=page,
+            per_page=2,  # type: ignore[arg-type]
         )
         return found.total, found.total_capped, len(found.items)
 
