@@ -15,7 +15,8 @@ from v4a_portal.api.security_headers import default_headers
 from v4a_portal.settings import get_settings
 
 TEMPLATE = Path(__file__).with_name("nginx.conf.template")
-# Debian's nginx package puts it there.
+# Where Debian's nginx package puts them.
+NGINX = Path("/usr/sbin/nginx")
 MIME_TYPES = Path("/etc/nginx/mime.types")
 # One refused or dropped connection takes a web process out of rotation for this long;
 # nginx then tries it again with one request.

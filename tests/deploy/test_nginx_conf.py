@@ -12,7 +12,6 @@ import pytest
 
 from deploy import nginx_conf
 from tests.conftest import REQUIRE_SERVICES
-from tests.e2e.web_cluster import NGINX
 
 
 def _web_dir(tmp_path: Path, routes: list[str]) -> Path:
@@ -41,10 +40,11 @@ def test_a_route_with_a_parameter_matches_its_paths(
 
 
 def test_nginx_accepts_the_config(tmp_path: Path) -> None:
-    if not Path(NGINX).exists():
+    if not nginx_conf.NGINX.exists():
+        message = f"{nginx_conf.NGINX} is missing; run scripts/browser.sh"
         if REQUIRE_SERVICES:
-            pytest.fail(f"{NGINX} is missing; run scripts/browser.sh")
-        pytest.skip(f"{NGINX} is missing")
+            pytest.fail(message)
+        pytest.skip(message)
     web = _web_dir(tmp_path, ["index", "console/users/[account_id]", "studio"])
     backends = ["127.0.0.1:8001", "127.0.0.1:8002"]
     conf = nginx_conf.write("127.0.0.1:8000", web, backends, tmp_path / "run")
@@ -56,7 +56,7 @@ def test_nginx_accepts_the_config(tmp_path: Path) -> None:
     assert text.count("add_header Content-Security-Policy") == 3  # pages, assets, the route
     run = tmp_path / "run"
     checked = subprocess.run(
-        [NGINX, "-t", "-p", str(run), "-e", str(run / "error.log"), "-c", str(conf)],
+        [nginx_conf.NGINX, "-t", "-p", str(run), "-e", str(run / "error.log"), "-c", str(conf)],
         capture_output=True,
         text=True,
     )
