@@ -56,4 +56,4 @@ bench: setup
 	$(BIN)/python bench/analytics.py
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .web
+	rm -rf $(VENV) $(TOOLS) .web .web-prod

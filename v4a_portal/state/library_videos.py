@@ -9,9 +9,11 @@ from typing import cast
 import reflex as rx
 from reflex.event import EventSpec
 
+from v4a_portal import routes
 from v4a_portal.db import session_scope
 from v4a_portal.models import ACTIVE_STATUSES, VideoStatus
 from v4a_portal.services import videos
+from v4a_portal.state.address_bar import show_in_url
 from v4a_portal.state.auth import AuthState
 from v4a_portal.state.clip_cards import ClipCard, cards_for
 from v4a_portal.state.live_clips import LiveClips
@@ -64,9 +66,21 @@ class LibraryVideosState(LiveClips, Paging, AuthState):
         return await self._reload()
 
     @rx.event
-    async def show_tab(self, value: str) -> EventSpec | None:
+    async def show_tab(self, value: str):
         self.tab = value if value in TABS else "photos"
-        return await self._reload() if self.tab == "videos" else None
+        yield self._show_in_url()
+        if self.tab == "videos":
+            yield await self._reload()
+
+    def _show_in_url(self) -> EventSpec:
+        """The open tab and filter, in the address bar: the loader reads them there when the
+        page is reloaded or its socket reconnects (to this web process or another)."""
+        videos_filter = self.tab == "videos" and self.status_filter != "all"
+        url = routes.library(
+            tab=None if self.tab == "photos" else self.tab,
+            status=self.status_filter if videos_filter else None,
+        )
+        return show_in_url(routes.LIBRARY, url)
 
     @rx.event
     async def filter_by(self, value: str | list[str]):
@@ -75,7 +89,7 @@ class LibraryVideosState(LiveClips, Paging, AuthState):
         if value not in FILTERS:
             return
         self.status_filter, self.page, self.loading = value, 1, True
-        yield
+        yield self._show_in_url()
         yield await self._reload()
 
     async def _reload(self) -> EventSpec | None:

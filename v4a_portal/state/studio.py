@@ -9,7 +9,6 @@ storage, so a reload, a bookmark, a new tab or coming back from another page res
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import tempfile
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from v4a_portal.services import accounts, catalog, images, scripts
 from v4a_portal.services.errors import InvalidInput, NotFound, TooLarge
 from v4a_portal.settings import get_settings
 from v4a_portal.state import messages
+from v4a_portal.state.address_bar import show_in_url
 from v4a_portal.state.auth import AuthState
 from v4a_portal.state.cards import PhotoCard, ScriptCard, photo_card, script_card
 from v4a_portal.state.service_call import call, row_id
@@ -40,12 +40,6 @@ RECENT_PHOTOS = 8
 DEFAULT_TONE, DEFAULT_LANGUAGE, DEFAULT_DURATION = "professional", "en", 8
 # Uploads up to this size stay in memory while they arrive; larger ones spill to disk.
 _SPOOL_IN_MEMORY = 1024 * 1024
-# Puts the work on screen in the address bar without a navigation (Reflex reads the live
-# query string into the next event's router data); only while the Studio is still shown.
-_SHOW_IN_URL_JS = (
-    "(url => {{ if (window.location.pathname.replace(/\\/$/, '') === {studio}) "
-    "window.history.replaceState(window.history.state, '', url); }})({url})"
-)
 
 NO_PHOTO = PhotoCard(
     id=0, url="", thumbnail_url="", name="", details="", uploaded="", studio_url=""
@@ -224,9 +218,7 @@ class StudioState(AuthState):
         """The work on screen into the address bar and this browser's storage."""
         url = routes.studio(photo=self.photo.id or None, script=self.script.id or None)
         self.last_work = url
-        return rx.call_script(
-            _SHOW_IN_URL_JS.format(studio=json.dumps(routes.STUDIO), url=json.dumps(url))
-        )
+        return show_in_url(routes.STUDIO, url)
 
     @rx.event
     async def choose_photo(self, photo_id: int) -> EventSpec | None:
