@@ -92,16 +92,13 @@ def listeners(portal: Portal, user: int) -> int:
         return dict(redis.pubsub_numsub(channel)).get(channel.encode(), 0)
 
 
-def wait_for_listeners(
-    portal: Portal, user: int, count: int | set[int], seconds: float = 20
-) -> None:
-    """Until exactly `count` (or one of the counts) listen, and still do a second later."""
-    counts = count if isinstance(count, set) else {count}
+def wait_for_listeners(portal: Portal, user: int, count: int, seconds: float = 20) -> None:
+    """Until exactly `count` listen, and still do a second later."""
     deadline = time.monotonic() + seconds
     while True:
-        if listeners(portal, user) in counts:
+        if listeners(portal, user) == count:
             time.sleep(1)
-            if listeners(portal, user) in counts:
+            if listeners(portal, user) == count:
                 return
         assert time.monotonic() < deadline, f"{listeners(portal, user)} listening, not {count}"
         time.sleep(0.2)

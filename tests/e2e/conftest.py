@@ -1,8 +1,8 @@
 """One real portal per test session for the browser tests (tests/e2e/servers.py): the OIDC
 provider (tests/conftest.py's `oidc_provider`), a private Redis, a migrated SQLite database
-with demo data in a temp dir, an RQ worker, and `reflex run --env prod --single-port` with
-two backend processes on a free port, driven by Debian's Chromium through Playwright. Each
-test gets a fresh browser context (no cookies).
+with demo data in a temp dir, an RQ worker, and `reflex run --env prod --single-port` on a
+free port, driven by Debian's Chromium through Playwright. Each test gets a fresh browser
+context (no cookies).
 """
 
 from __future__ import annotations
@@ -42,9 +42,7 @@ def portal(oidc_provider: str) -> Iterator[Portal]:
             pytest.fail(message)
         pytest.skip(message)
     try:
-        # Two backend processes with the state in Redis, as `make run` serves the portal:
-        # every browser test also checks that any process serves any tab.
-        with running_portal(oidc_provider, web_workers=2) as running:
+        with running_portal(oidc_provider) as running:
             yield running
     except ServerError as exc:
         pytest.fail(str(exc))

@@ -173,7 +173,11 @@ def _wait_until_up(web: Process, url: str) -> None:
 
 
 @contextmanager
-def running_portal(oidc_url: str, *, worker: bool = True, web_workers: int = 1) -> Iterator[Portal]:
+def running_portal(
+    oidc_url: str, *, worker: bool = True, web_workers: int = 1, own_web_dir: bool = False
+) -> Iterator[Portal]:
+    """`own_web_dir`: build the frontend in the temp dir rather than the checkout's `.web`,
+    so this portal can run beside another (their builds would overwrite each other)."""
     tmp = Path(tempfile.mkdtemp(prefix="v4a-e2e-"))
     data_dir = tmp / "data"
     data_dir.mkdir()
@@ -181,6 +185,8 @@ def running_portal(oidc_url: str, *, worker: bool = True, web_workers: int = 1) 
         with redis_server() as redis_url:
             port = free_port()
             env = portal_env(port, oidc_url, data_dir, redis_url, web_workers)
+            if own_web_dir:
+                env["REFLEX_WEB_WORKDIR"] = str(tmp / "web")
             portal = Portal(f"http://127.0.0.1:{port}", oidc_url, data_dir, env, tmp)
             portal.cli("db", "upgrade")
             portal.cli("seed-demo")

@@ -1,23 +1,37 @@
-"""The portal as `make run` serves it (and as every browser test uses it, tests/e2e/conftest.py):
-several backend worker processes with each tab's state in Redis (REFLEX_REDIS_URL,
-GRANIAN_WORKERS). A signed-in user's tab keeps its session and state whichever process
-serves its next event or page load, and a clip's progress reaches the tab live through
-whichever process holds its socket."""
+"""The portal as `make run` serves it: several backend worker processes with each tab's state
+in Redis (REFLEX_REDIS_URL, GRANIAN_WORKERS). A signed-in user's tab keeps its session and
+state whichever process serves its next event or page load, and a clip's progress reaches
+the tab live through whichever process holds its socket."""
 
 from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.clips import card, request, video_row
 from tests.e2e.conftest import shot
 from tests.e2e.media import make_photos
-from tests.e2e.servers import Portal, sign_in
+from tests.e2e.servers import Portal, running_portal, sign_in
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def portal(oidc_provider: str) -> Iterator[Portal]:
+    # Its own frontend build: the session's portal keeps serving the checkout's `.web`.
+    with running_portal(oidc_provider, web_workers=2, own_web_dir=True) as running:
+        yield running
+
+
+@pytest.fixture
+def page(browser: Browser, portal: Portal) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    yield context.new_page()
+    context.close()
 
 
 def _worker_pids(portal: Portal) -> set[str]:
