@@ -1,7 +1,5 @@
 # `make run` brings the whole portal up; `make test` runs the whole suite. Both set up first.
 PY      ?= python3
-# pytest-xdist workers for `make test`: the browser tests keep to one of them.
-TEST_WORKERS ?= 2
 VENV    := .venv
 BIN     := $(VENV)/bin
 TOOLS   := .tools
@@ -37,7 +35,7 @@ test: setup
 	scripts/browser.sh
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	V4A_REQUIRE_SERVICES=1 $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	V4A_REQUIRE_SERVICES=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
@@ -56,4 +54,4 @@ bench: setup
 	$(BIN)/python bench/analytics.py
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .web .web-prod
+	rm -rf $(VENV) $(TOOLS) .web .web-prod .states*

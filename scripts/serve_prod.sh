@@ -33,8 +33,10 @@ build() {
 
 # One process per web server (one granian worker): a web process that dies takes no other
 # tab's socket with it, and nginx sends the next requests to the others.
-web() { REFLEX_BACKEND_ONLY=true GRANIAN_WORKERS=1 exec .venv/bin/reflex run --env prod \
-  --backend-host 127.0.0.1 --backend-port "$1" --loglevel info; }
+# Each its own Reflex states dir: Reflex empties it as it starts, and two web processes
+# starting at once would race on a shared one.
+web() { REFLEX_BACKEND_ONLY=true GRANIAN_WORKERS=1 REFLEX_STATES_WORKDIR="$PWD/.states-$1" \
+  exec .venv/bin/reflex run --env prod --backend-host 127.0.0.1 --backend-port "$1" --loglevel info; }
 nginx_() { exec nginx -p "$RUN_DIR" -e "$RUN_DIR/error.log" -c "$RUN_DIR/nginx.conf"; }
 worker() { exec "$PY" -m jobs.worker; }
 

@@ -21,25 +21,12 @@ import pytest
 
 _TMP = Path(tempfile.mkdtemp(prefix="v4a-tests-"))
 atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
-
-
-def _test_redis_url() -> str:
-    """The Redis database the tests flush: V4A_TEST_REDIS_URL (db 15 by default), one
-    database lower for each further pytest-xdist worker, so parallel workers never flush
-    each other's keys."""
-    url = os.environ.get("V4A_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    index = int(worker[2:]) if worker[2:].isdigit() else 0
-    base, _, db = url.rpartition("/")
-    return f"{base}/{int(db) - index}" if index and db.isdigit() and int(db) >= index else url
-
-
 # Set before any v4a_portal import reads the settings.
 os.environ.update(
     {
         "V4A_DATA_DIR": str(_TMP / "data"),
         "DATABASE_URL": "",
-        "REDIS_URL": _test_redis_url(),
+        "REDIS_URL": os.environ.get("V4A_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
         "V4A_PUBLIC_URL": "http://testserver",
         "V4A_ADMIN_EMAILS": "",
         "V4A_SECRET_KEY": "test-secret-key-0123456789abcdef0123456789",
@@ -58,14 +45,6 @@ T = TypeVar("T")
 
 PG_ADMIN_URL = os.environ.get("V4A_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REQUIRE_SERVICES = os.environ.get("V4A_REQUIRE_SERVICES") == "1"
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (`make test` runs two workers), every browser test goes to the
-    same worker: they share one portal, and two portals would build the same `.web`."""
-    for item in items:
-        if item.get_closest_marker("e2e") or "tests/e2e/" in item.nodeid:
-            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 def _unavailable(what: str, why: object) -> None:

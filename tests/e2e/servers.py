@@ -90,6 +90,9 @@ def portal_env(
             "V4A_PORT": str(port),
             "V4A_PUBLIC_URL": f"http://127.0.0.1:{port}",
             "V4A_DATA_DIR": str(data_dir),
+            # Reflex empties its states dir as it starts: each portal its own, so one
+            # starting never races another's files in the checkout's `.states`.
+            "REFLEX_STATES_WORKDIR": str(data_dir.parent / "states"),
             "DATABASE_URL": "",
             "REDIS_URL": redis_url,
             "V4A_OIDC_DISCOVERY_URL": f"{oidc_url}/.well-known/openid-configuration",

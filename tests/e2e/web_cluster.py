@@ -44,7 +44,9 @@ class Cluster:
     def start_web(self, n: int, *, wait: bool = True) -> None:
         """Web process `n` (0-based) on its port, as scripts/serve_prod.sh starts it."""
         port = self.web_ports[n]
-        env = {**self.portal.env, "REFLEX_BACKEND_ONLY": "true"}
+        # Its own states dir: web processes starting at once would each empty a shared one.
+        states = str(self.portal.log_dir / f"states-{n}")
+        env = {**self.portal.env, "REFLEX_BACKEND_ONLY": "true", "REFLEX_STATES_WORKDIR": states}
         args = [REFLEX, "run", "--env", "prod", "--backend-host", "127.0.0.1"]
         process = Process([*args, "--backend-port", str(port)], env, self._log(f"web-{n}"))
         if n < len(self.web):
