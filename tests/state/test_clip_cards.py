@@ -75,3 +75,24 @@ def test_garbage_changes_nothing() -> None:
     for event in ({"video_id": 7, "status": "exploded"}, {"video_id": "7"}, {}):
         assert apply_events([QUEUED], [event]) == ([QUEUED], False)
     assert with_event(QUEUED, _event("processing", "lots")).progress == 0  # type: ignore[arg-type]
+
+
+def test_a_queued_clip_says_what_it_waits_for() -> None:
+    """A remote provider caps its generations in flight: the clip waits there; a draft
+    waits for this machine's renderer."""
+    from datetime import UTC, datetime
+
+    from v4a_portal.models import Video
+    from v4a_portal.state.clip_cards import clip_card
+
+    def card(provider: str | None) -> ClipCard:
+        video = Video(
+            id=9, user_id=1, model="m", provider=provider, duration=8, status="pending",
+            created_at=datetime(2026, 11, 1, tzinfo=UTC),
+        )  # fmt: skip
+        return clip_card(video, None, None)
+
+    assert card("veo").waiting == "Queued at Veo…"
+    assert card("sora").waiting == "Queued at Sora…"
+    assert card("draft").waiting == "Waiting for a free render slot…"
+    assert card(None).waiting == "Queued…"

@@ -58,7 +58,7 @@ def _overlay(card: ObjectVar[ClipCard]) -> rx.Component:
             rx.vstack(
                 rx.spinner(size="3", color="white"),
                 rx.text(
-                    rx.cond(card.status == "pending", "Waiting for a free slot…", "Rendering…"),
+                    rx.cond(card.status == "pending", card.waiting, "Rendering…"),
                     size="2",
                     weight="medium",
                     color="white",

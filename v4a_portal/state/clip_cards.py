@@ -75,6 +75,8 @@ class ClipCard:
     script_url: str
     # A clip made without a script: what it was asked to show (shortened), "" otherwise.
     prompt: str = ""
+    # What a queued clip waits for: the provider's free slot, or this machine's renderer.
+    waiting: str = ""
 
 
 def _model_label(model_id: str) -> str:
@@ -82,6 +84,14 @@ def _model_label(model_id: str) -> str:
         return catalog.get(model_id).label
     except InvalidInput:  # a model switched off since: its id still names it
         return model_id
+
+
+def waiting_for(provider: str) -> str:
+    """What a queued clip of `provider` waits for, in words (services/videos/provider_slots:
+    a remote provider's generations in flight are capped; drafts wait for a render slot)."""
+    if provider == "draft":
+        return "Waiting for a free render slot…"
+    return f"Queued at {messages.provider_label(provider)}…" if provider else "Queued…"
 
 
 def orientation(size: str | None) -> str:
@@ -119,6 +129,7 @@ def clip_card(
         spec=" · ".join(p for p in spec if p),
         credits=video.credits_used,
         when=formatting.timestamp(video.created_at),
+        waiting=waiting_for(video.provider or ""),
         photo_url=images.thumbnail_url_for(photo) if photo else "",
         photo_name=(photo.original_filename or "Photo") if photo else "",
         script_id=(script.id or 0) if script else 0,

@@ -230,6 +230,13 @@ LIVE_UNAVAILABLE = (
 )
 
 
+PROVIDER_LABELS = {"veo": "Veo", "sora": "Sora", "draft": "the local renderer"}
+
+
+def provider_label(provider: str) -> str:
+    return PROVIDER_LABELS.get(provider, provider.capitalize())
+
+
 def clip_status(status: str) -> str:
     return CLIP_STATUS.get(status, status.capitalize())
 
