@@ -1,6 +1,7 @@
 """The console's ledger tab says what each entry paid for in words, keeps the stored
 reference on hover and links where the console shows it."""
 
+import dataclasses
 from datetime import UTC, datetime
 
 import pytest
@@ -44,5 +45,5 @@ def test_ledger_item_keeps_the_raw_reference_and_links_it() -> None:
     item = _ledger_item(7, line)
     assert (item.reference, item.reference_raw) == ("Clip #21", "video:21")
     assert item.reference_url == routes.console_clips(video="21")
-    regenerated = _ledger_item(7, LedgerLine(**{**line.__dict__, "reference": "regenerate:13"}))
+    regenerated = _ledger_item(7, dataclasses.replace(line, reference="regenerate:13"))
     assert regenerated.reference_url == routes.console_user(7, tab="scripts")

@@ -51,7 +51,7 @@ class Profile:
     videos: int
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: frozen costs several times more per row built
 class LedgerLine:
     id: int
     delta: int
@@ -225,20 +225,14 @@ def ledger(
         # A user with ledger rows exists; only an empty ledger asks.
         if not total and conn.execute(_EXISTS, params).first() is None:
             raise NotFound("No such user.")
+    now = utcnow()
+    # Rows in LedgerLine's field order (`_LEDGER`), unpacked as tuples: cheaper than nine
+    # look-ups by name per row.
     items = [
-        LedgerLine(
-            id=r.id,
-            delta=r.delta,
-            balance_after=r.balance_after,
-            kind=r.kind,
-            reference=r.reference or "",
-            note=r.note or "",
-            actor_id=r.actor_id,
-            actor_email=r.actor_email or "",
-            created_at=_aware(r.created_at) or utcnow(),
-        )
-        for r in rows
-    ]
+        LedgerLine(id_, delta, after, kind, ref or "", note or "", actor, email or "",
+                   _aware(at) or now)
+        for id_, delta, after, kind, ref, note, actor, email, at in rows
+    ]  # fmt: skip
     return Page(items, total, page, per_page)
 
 
