@@ -52,6 +52,7 @@ bench: setup
 	$(BIN)/python bench/webhooks.py
 	$(BIN)/python bench/console.py
 	$(BIN)/python bench/analytics.py
+	$(BIN)/python bench/faults.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .web .web-prod .states*

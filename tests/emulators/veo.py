@@ -20,6 +20,8 @@ Test API:
     emulator.fault("submit" | "poll", status, times=1, message=None)
                    answer the next `times` such calls with that HTTP status and a Google error
                    body (a faulted submit creates no operation)
+    VeoEmulator(fault_rate=0.3)    answer that share of all calls, at random, with a 500 or 503
+                   (after the scripted faults; a faulted submit creates no operation)
     emulator.generations           operations created: paid generations
     emulator.submissions           the JSON bodies of accepted submits
     emulator.requests              every request: {"method", "path", "body", "auth"}
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 import base64
 import json
+import random
 import re
 import threading
 import time
@@ -70,6 +73,7 @@ class Operation:
     outcome: str
     created: float
     storage_uri: str | None
+    prompt: str = ""
     polls: int = 0
     result: dict[str, Any] = field(default_factory=dict)
 
@@ -81,8 +85,10 @@ class VeoEmulator(EmulatorServer):
         polls_to_finish: int = 3,
         seconds_to_finish: float | None = None,
         gcs_url: str | None = None,
+        fault_rate: float = 0.0,
     ) -> None:
         self.polls_to_finish = polls_to_finish
+        self.fault_rate = fault_rate
         self.seconds_to_finish = seconds_to_finish
         self.gcs_url = gcs_url
         self.video = sample_mp4()
@@ -123,7 +129,8 @@ class VeoEmulator(EmulatorServer):
             outcome = self.outcomes.popleft() if self.outcomes else "ok"
             name = f"{model_path}/operations/{uuid.uuid4()}"
             storage = (body.get("parameters") or {}).get("storageUri")
-            self.operations[name] = Operation(name, outcome, time.monotonic(), storage)
+            prompt = str(instance.get("prompt"))
+            self.operations[name] = Operation(name, outcome, time.monotonic(), storage, prompt)
             self.generations += 1
             self.submissions.append(body)
         return 200, {"name": name}
@@ -197,6 +204,8 @@ class VeoEmulator(EmulatorServer):
                 call = "submit" if match.group(2) == "predictLongRunning" else "poll"
                 with emulator._lock:
                     fault = emulator.faults[call].popleft() if emulator.faults[call] else None
+                if fault is None and random.random() < emulator.fault_rate:
+                    fault = (random.choice((500, 503)), None)
                 if fault:
                     self._send(fault[0], _error(fault[0], fault[1]))
                     return

@@ -9,10 +9,6 @@ sweeps and retries are made short so crashes are recovered in seconds.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,9 +17,10 @@ import pytest
 from tests.api.conftest import pg_api_client  # noqa: F401  (a fixture, shared)
 from tests.support import servers
 from tests.support.servers import RedisServer
+from tests.support.workers import WorkerProcess, Workers  # noqa: F401  (tests import them here)
 from v4a_portal.providers.draft_renderer import DraftRenderer
 from v4a_portal.services.redis_conn import get_redis
-from v4a_portal.settings import ROOT, get_settings
+from v4a_portal.settings import get_settings
 
 FAST = {
     "V4A_VIDEO_LEASE_SECONDS": "2",
@@ -31,57 +28,6 @@ FAST = {
     "V4A_VIDEO_RETRY_SECONDS": "1",
     "V4A_VIDEO_POLL_SECONDS": "0.2",
 }
-
-
-class WorkerProcess:
-    def __init__(self, log: Path) -> None:
-        self.log = log
-        with log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "jobs.worker"],
-                cwd=ROOT,
-                env=dict(os.environ),
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its session: the worker and its scheduler
-            )
-
-    @property
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def kill(self) -> None:
-        """SIGKILL the worker and everything of its session (its scheduler), as a
-        machine or container dying would; detached renders have their own sessions."""
-        sid = self.process.pid
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    if os.getsid(int(entry.name)) == sid:
-                        os.kill(int(entry.name), signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
-        self.process.wait(10)
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
-class Workers:
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.started: list[WorkerProcess] = []
-
-    def start(self) -> WorkerProcess:
-        worker = WorkerProcess(self.folder / f"worker-{len(self.started) + 1}.log")
-        self.started.append(worker)
-        return worker
-
-    def stop_all(self) -> None:
-        for worker in self.started:
-            if worker.alive:
-                worker.kill()  # no warm shutdown needed: the test is over
 
 
 @pytest.fixture
