@@ -125,7 +125,12 @@ def _work_until_stopped(queues: list[Queue], conn: Redis) -> None:
     leaving the queue without one. A normal stop (SIGTERM) ends the loop."""
     while True:
         try:
-            SimpleWorker(queues, connection=conn).work(with_scheduler=True)
+            # RQ retries a scheduler lock it lost (held by a SIGKILLed worker's scheduler
+            # until it lapses) only at its maintenance interval, 10 minutes by default:
+            # meanwhile no retry would be enqueued. Check every sweep interval instead.
+            interval = get_settings().maintenance_seconds
+            worker = SimpleWorker(queues, connection=conn, maintenance_interval=interval)
+            worker.work(with_scheduler=True)
             return
         except RedisConnectionError as exc:
             log.warning("Redis connection lost (%s); restarting the worker when it is back", exc)

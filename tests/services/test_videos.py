@@ -151,6 +151,48 @@ def test_sweep_tells_live_jobs_from_orphans(sqlite_db: str, redis_conn: Redis) -
     assert video(missing).rq_job_id == f"video-{missing}-2"
 
 
+def test_a_retry_long_past_its_time_is_requeued(sqlite_db: str, redis_conn: Redis) -> None:
+    """A retry waits in RQ's scheduled registry for a scheduler to enqueue it. Long past its
+    time no scheduler runs (a killed worker's still held the lock): the sweep takes it over."""
+    user = funded_user(100)
+    image = photo(user)
+    stale, waiting = videos.request(user, image, None, "p", "draft", 4, "720x1280", 2).video_ids
+    now = video(stale).created_at + timedelta(minutes=5)
+    queue = Queue("videos", connection=redis_conn)
+    for vid, when in ((stale, now - timedelta(minutes=3)), (waiting, now + timedelta(seconds=30))):
+        job = Job.fetch(f"video-{vid}-1", connection=redis_conn)
+        queue.remove(job)
+        queue.schedule_job(job, when)
+        assert job.get_status() == JobStatus.SCHEDULED
+
+    report = video_sweep.sweep(now=now)
+
+    assert report.requeued == [stale]
+    assert video(stale).rq_job_id == f"video-{stale}-2"
+    assert video(waiting).rq_job_id == f"video-{waiting}-1"  # its retry is still to come
+
+
+def test_a_clip_never_submitted_gets_back_the_attempt_of_a_crashed_round(
+    any_db: str, redis_conn: Redis
+) -> None:
+    """Workers killed while a clip only waited for a provider slot do not use up its
+    attempts; a clip whose generation was submitted keeps the count (it bounds retries)."""
+    user = funded_user(100)
+    image = photo(user)
+    waiting, submitted = videos.request(user, image, None, "p", "draft", 4, "720x1280", 2).video_ids
+    for vid in (waiting, submitted):
+        assert transitions.start(vid, f"video-{vid}-1", processing=False) is not None
+        Job.fetch(f"video-{vid}-1", connection=redis_conn).delete()  # its worker died
+    transitions.store_generation(submitted, "render-1")
+    now = video(waiting).created_at + timedelta(minutes=5)
+
+    report = video_sweep.sweep(now=now)
+
+    assert sorted(report.requeued) == sorted([waiting, submitted])
+    assert (video(waiting).attempts, video(submitted).attempts) == (0, 1)
+    _clean()
+
+
 def test_overdue_clip_fails_with_one_refund_whatever_runs_after(
     any_db: str, redis_conn: Redis
 ) -> None:

@@ -3,11 +3,13 @@ pending or processing without a live RQ job, and none outlives its deadline.
 
 A video is alive while an RQ job or a worker's in-flight watcher holds its lease (a Redis
 lock renewed every few seconds; a lease whose holder died on this machine counts as gone), or
-its RQ job is queued, scheduled for a retry, or just started. Anything else is an orphan: the
-web process died between commit and enqueue, Redis lost its data, a worker was SIGKILLed
-(its lease lapses long before RQ's own heartbeat marks the job abandoned). An orphan moves
-to the next RQ job round and is enqueued again; the stored generation id makes the new RQ
-job resume the paid generation instead of starting another. Past its deadline a video is
+its RQ job is queued, scheduled for a retry (not long past its time), or just started.
+Anything else is an orphan: the web process died between commit and enqueue, Redis lost its
+data, a worker was SIGKILLed (its lease lapses long before RQ's own heartbeat marks the job
+abandoned), no scheduler ran a retry. An orphan moves to the next RQ job round and is
+enqueued again; the stored generation id makes the new RQ job resume the paid generation
+instead of starting another, and a clip never submitted gets back the attempt its crashed
+round took. Past its deadline a video is
 failed and refunded instead, exactly once whatever else runs (transitions.finish is
 conditional).
 
@@ -26,7 +28,8 @@ from redis import Redis
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.job import JobStatus as RqJobStatus
-from sqlalchemy import CursorResult, select, update
+from rq.registry import ScheduledJobRegistry
+from sqlalchemy import CursorResult, and_, case, select, update
 from sqlmodel import col
 
 from v4a_portal.db import session_scope
@@ -116,6 +119,11 @@ def _alive(video: Video, now: datetime, conn: Redis) -> bool:
         # Just created and not enqueued yet is not lost: give the request time to enqueue.
         return now - _aware(video.created_at) < grace
     status = job.get_status(refresh=False)
+    if status == RqJobStatus.SCHEDULED:
+        # A retry waits for RQ's scheduler to enqueue it at its time. Long past that time
+        # no scheduler is running (a SIGKILLed worker's scheduler still held the lock when
+        # its replacement started): the clip is as lost as one without a job.
+        return _scheduled_at(job, conn) + grace > now
     if status in _WAITING:
         return True
     if status == RqJobStatus.STARTED and job.started_at is not None:
@@ -124,12 +132,22 @@ def _alive(video: Video, now: datetime, conn: Redis) -> bool:
     return False  # finished, failed, stopped or canceled while the clip is still active
 
 
+def _scheduled_at(job: Job, conn: Redis) -> datetime:
+    try:
+        when = ScheduledJobRegistry(job.origin, connection=conn).get_scheduled_time(job)
+    except NoSuchJobError:  # enqueued meanwhile: as good as due now
+        return utcnow()
+    return _aware(when)
+
+
 def _requeue(video: Video, conn: Redis) -> bool:
     """Move the clip to its next job round and enqueue it; False when something else
     (another sweep, the job finishing) changed the row first."""
     assert video.id is not None
     new_id = rq_jobs.next_rq_job_id(video.id, video.rq_job_id)
     current = Video.__table__.c.rq_job_id
+    attempts = Video.__table__.c.attempts
+    never_submitted = Video.__table__.c.provider_job_id.is_(None)
     same_job = current.is_(None) if video.rq_job_id is None else current == video.rq_job_id
     with session_scope() as session:
         moved = cast(
@@ -141,7 +159,16 @@ def _requeue(video: Video, conn: Redis) -> bool:
                     Video.__table__.c.status.in_(ACTIVE_STATUSES),
                     same_job,
                 )
-                .values(rq_job_id=new_id)
+                .values(
+                    rq_job_id=new_id,
+                    # A clip never submitted to its provider (waiting for a slot) when its
+                    # worker died gets that round's attempt back: crashes of the workers
+                    # carrying it must not use up a healthy clip's attempts. Its deadline
+                    # still ends a clip that never gets anywhere.
+                    attempts=case(
+                        (and_(never_submitted, attempts > 0), attempts - 1), else_=attempts
+                    ),
+                )
             ),
         ).rowcount
     if not moved:
