@@ -370,8 +370,20 @@ def _ledger_row(row: ObjectVar[LedgerItem]) -> rx.Component:
         rx.table.cell(
             rx.cond(
                 row.reference_url != "",
-                rx.link(row.reference, href=row.reference_url, size="2", title=row.reference_raw),
-                rx.text(row.reference, size="2", color_scheme="gray", title=row.reference_raw),
+                rx.link(
+                    row.reference,
+                    href=row.reference_url,
+                    size="2",
+                    title=row.reference_raw,
+                    overflow_wrap="anywhere",  # a phone's narrow column: wrap, never clip
+                ),
+                rx.text(
+                    row.reference,
+                    size="2",
+                    color_scheme="gray",
+                    title=row.reference_raw,
+                    overflow_wrap="anywhere",
+                ),
             )
         ),
         align="center",
