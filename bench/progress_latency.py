@@ -61,6 +61,7 @@ from v4a_portal.services import progress  # noqa: E402
 from v4a_portal.settings import get_settings  # noqa: E402
 
 AIM_MS = 100.0
+WARM_MS = 5000.0  # the figures are also split at this time after the first publish
 SIGN_INS_AT_ONCE = 4  # Chromium pages signing in together (each a renderer on our cores)
 
 # In the page: every value each clip's percentage takes, with the time it appeared.
@@ -238,6 +239,17 @@ def _figures(label: str, sent: dict[tuple[int, int], float], seen: dict) -> dict
         f"{overtaken} overtaken by a newer value)  "
         f"p50 {p50:.1f} ms  p95 {p95:.1f} ms  max {latencies[-1]:.1f} ms"
     )
+    # Are the slow ones spread out, or the first seconds of the run (a web process warming)?
+    early = min(sent.values()) + WARM_MS
+    first = f"in the first {WARM_MS / 1000:g} s"
+    for part, keep in ((first, lambda at: at < early), ("later", lambda at: at >= early)):
+        ours = sorted(seen[k] - at for k, at in sent.items() if keep(at) and k in seen)
+        lost = sum(1 for k, at in sent.items() if keep(at) and k not in seen)
+        if ours:
+            print(
+                f"  published {part}: {len(ours)} seen, "
+                f"p95 {ours[int(0.95 * (len(ours) - 1))]:.1f} ms, never seen {lost}"
+            )
     return {
         "p50_ms": round(p50, 1),
         "p95_ms": round(p95, 1),
