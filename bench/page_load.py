@@ -46,12 +46,12 @@ import argparse
 import asyncio
 import contextlib
 import json
-import re
 import statistics
 import sys
 import time
 import uuid
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,16 +61,12 @@ if str(ROOT) not in sys.path:  # run as a script: make the project importable
 import httpx  # noqa: E402
 from playwright.async_api import (  # noqa: E402
     Browser,
-    BrowserContext,
     Cookie,
     Page,
-    WebSocket,
     async_playwright,
 )
-from reflex_base.constants import Reflex  # noqa: E402
-from websockets.asyncio.client import connect as ws_connect  # noqa: E402
-from websockets.typing import Origin, Subprotocol  # noqa: E402
 
+from bench.tabs import Recording, open_tab, record, sign_in  # noqa: E402
 from tests.e2e.media import make_photos  # noqa: E402
 from tests.e2e.servers import (  # noqa: E402
     CHROMIUM,
@@ -89,8 +85,6 @@ PAGES: dict[str, tuple[str, str]] = {
 }
 STATIC = ("static", "/favicon.svg", "")
 LOOP = ("studio", "library", "account")
-ROOT_STATE = "reflex___state____state"
-REFLEX_VERSION = Reflex.VERSION
 
 # In every document: when the websocket opened, when the first state message came, and
 # when the page's ready selector first matched (performance.now(), ms from navigation).
@@ -137,17 +131,6 @@ class Samples:
     parts: list[dict[str, float]] = field(default_factory=list)
 
 
-async def _sign_in(context: BrowserContext, portal: Portal, email: str) -> None:
-    page = await context.new_page()
-    await page.goto(f"{portal.url}/signin?next=/account")
-    await page.get_by_role("link", name="Sign in with Google").click()
-    await page.locator("input[name=sub]").fill(email)
-    await page.get_by_role("button", name="Authorize").click()
-    await page.wait_for_url(re.compile(r"/account/?$"))
-    await page.locator("#header-user-email").wait_for()
-    await page.close()
-
-
 async def _load(page: Page, url: str, ready: bool) -> dict[str, float]:
     """One full navigation; the marks in ms from its start."""
     await page.goto(url, wait_until="load")
@@ -174,51 +157,13 @@ async def _measure(pages: dict[str, Page], portal: Portal, loads: int) -> dict[s
     return found
 
 
-# What a page's websocket sends before its data is on screen, as Chromium sent it.
-@dataclass
-class Recording:
-    url: str  # the websocket's URL, with Chromium's token
-    frames: list[str]  # the Socket.IO CONNECT packet ("40{...}"), then events ("42[...]")
-
-
 async def _record(page: Page, portal: Portal) -> dict[str, Recording]:
     """Load each page of the loop once in Chromium and keep what its socket sent."""
     found: dict[str, Recording] = {}
     for name in LOOP:
-        sockets: list[Recording] = []
-
-        def opened(ws: WebSocket, sockets: list[Recording] = sockets) -> None:
-            recording = Recording(ws.url, [])
-            sockets.append(recording)
-            ws.on(
-                "framesent",
-                lambda data: (
-                    recording.frames.append(data)
-                    if isinstance(data, str) and data.startswith(("40", "42"))
-                    else None
-                ),
-            )
-
-        page.on("websocket", opened)
-        await _load(page, portal.url + PAGES[name][0], ready=True)
-        page.remove_listener("websocket", opened)
-        # The page's own socket: the one that sent the CONNECT with the hydrate event.
-        used = [r for r in sockets if r.frames and r.frames[0].startswith("40")]
-        found[name] = Recording(used[-1].url, list(used[-1].frames))
+        url = portal.url + PAGES[name][0]
+        found[name] = await record(page, partial(_load, page, url, ready=True))
     return found
-
-
-def _hydrated(message: str) -> bool:
-    """A Socket.IO event carrying a state update that marks the page hydrated: the
-    server has run the page's on_load handlers."""
-    if not message.startswith("42"):
-        return False
-    body = message[2:]
-    if body.startswith("/"):  # "42/_event,[...]": Reflex's namespace comes first
-        body = body.split(",", 1)[1]
-    payload = json.loads(body)
-    update = payload[1] if len(payload) > 1 and isinstance(payload[1], dict) else {}
-    return update.get("delta", {}).get(ROOT_STATE, {}).get("is_hydrated_rx_state_") is True
 
 
 async def _view(
@@ -228,28 +173,9 @@ async def _view(
     until the page is hydrated. Seconds taken."""
     started = time.monotonic()
     (await http.get(portal.url + path)).raise_for_status()
-    url = re.sub(r"token=[^&]*", f"token={token}", recording.url)
     cookie = "; ".join(f"{name}={value}" for name, value in http.cookies.items())
-    async with ws_connect(
-        url,
-        origin=Origin(portal.url),
-        additional_headers={"Cookie": cookie},
-        subprotocols=[Subprotocol(REFLEX_VERSION)],
-        max_size=None,
-        ping_interval=None,
-    ) as ws:
-        await ws.recv()  # Engine.IO open packet: "0{sid, pingInterval, ...}"
-        connect, *events = recording.frames
-        await ws.send(connect)
-        while True:
-            message = str(await asyncio.wait_for(ws.recv(), 60))
-            if message == "2":  # Engine.IO ping
-                await ws.send("3")
-            elif _hydrated(message):
-                break
-        for event in events:
-            await ws.send(event)
-        if events:  # let their updates arrive, as the page would before it is left
+    async with open_tab(portal, recording, cookie, token) as ws:
+        if recording.frames[1:]:  # let their updates arrive, as the page would before it is left
             with contextlib.suppress(TimeoutError):
                 while True:
                     await asyncio.wait_for(ws.recv(), 0.3)
@@ -332,7 +258,7 @@ async def _run(args: argparse.Namespace) -> None:
             for n in range(args.users + 1):
                 context = measured if n == 0 else await browser.new_context()
                 email = f"bench{n}.{uuid.uuid4().hex[:6]}@example.com"
-                await _sign_in(context, portal, email)
+                await sign_in(context, portal, email)
                 make_photos(portal, email, count=2, with_scripts=True)
                 if n:  # only the session cookie stays: no renderer for the other users
                     users.append(await context.cookies())
