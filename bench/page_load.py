@@ -314,8 +314,9 @@ def main() -> None:
     parser.add_argument(
         "--web-workers",
         type=int,
-        default=2,
-        help="backend worker processes, state in Redis (as `make run`; 1: one process)",
+        default=1,
+        help="backend processes (1, as `make run`; more: the state in Redis, as several "
+        "web processes keep it)",
     )
     asyncio.run(_run(parser.parse_args()))
 

@@ -43,9 +43,14 @@ pids+=($!)
 echo "Portal:  http://127.0.0.1:$PORT   API docs: http://127.0.0.1:$PORT/api/docs"
 echo "OIDC:    http://127.0.0.1:$OIDC_PORT"
 [ -n "$STRIPE_STANDIN_URL" ] && echo "Stripe:  $STRIPE_STANDIN_URL (local stand-in, test mode)"
-# Several backend worker processes (V4A_WEB_WORKERS, default 2) with each tab's state in
-# Redis, so the web side uses every core and any process serves any event.
-REDIS_URL_=$(.venv/bin/python -c "from v4a_portal.settings import get_settings as g; print(g().redis_url)")
-export REFLEX_REDIS_URL="${REFLEX_REDIS_URL:-$REDIS_URL_}"
-export GRANIAN_WORKERS="${V4A_WEB_WORKERS:-2}"
+# One backend process by default, its tabs' state in memory. V4A_WEB_WORKERS=N runs N with
+# the state in Redis (any process serves any event), but then an event sometimes waits for
+# the full Redis lock expiry (10 s) of its tab's state: bench/page_load.py shows page views of
+# up to 10 s with 2 processes, under 0.4 s with one (README, "Production layout").
+WEB_WORKERS="${V4A_WEB_WORKERS:-1}"
+if [ "$WEB_WORKERS" -gt 1 ]; then
+  REDIS_URL_=$(.venv/bin/python -c "from v4a_portal.settings import get_settings as g; print(g().redis_url)")
+  export REFLEX_REDIS_URL="${REFLEX_REDIS_URL:-$REDIS_URL_}"
+fi
+export GRANIAN_WORKERS="$WEB_WORKERS"
 V4A_PORT="$PORT" .venv/bin/reflex run --env prod --single-port --loglevel info
