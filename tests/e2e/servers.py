@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,20 +159,26 @@ def redis_server() -> Iterator[str]:
         yield server.url
 
 
-def _wait_until_up(web: Process, url: str) -> None:
+def wait_until_ready(process: Process, what: str, ready: Callable[[], bool]) -> None:
+    """Until `ready()` holds (HTTP errors count as not yet); fails at once if `process`
+    exits, and after STARTUP_SECONDS."""
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
-        if not web.alive:
-            raise ServerError(f"reflex exited:\n{web.log.read_text()[-3000:]}")
+        if not process.alive:
+            raise ServerError(f"{what} exited:\n{process.log.read_text()[-3000:]}")
         try:
-            health = httpx.get(f"{url}/api/health", timeout=3)
-            index = httpx.get(f"{url}/", timeout=3)
-            if health.status_code in (200, 503) and index.status_code == 200:
+            if ready():
                 return
         except httpx.HTTPError:
             pass
-        time.sleep(1)
-    raise ServerError(f"the portal did not answer in {STARTUP_SECONDS}s:\n{web.log.read_text()}")
+        time.sleep(0.5)
+    raise ServerError(f"{what} did not answer in {STARTUP_SECONDS}s:\n{process.log.read_text()}")
+
+
+def _portal_ready(url: str) -> bool:
+    health = httpx.get(f"{url}/api/health", timeout=3)
+    index = httpx.get(f"{url}/", timeout=3)
+    return health.status_code in (200, 503) and index.status_code == 200
 
 
 @contextmanager
@@ -207,7 +213,7 @@ def running_portal(
                     Process([sys.executable, "-m", "jobs.worker"], env, tmp / "worker.log")
                 )
             try:
-                _wait_until_up(servers[0], portal.url)
+                wait_until_ready(servers[0], "reflex", lambda: _portal_ready(portal.url))
                 yield portal
             finally:
                 for server in reversed(servers):

@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from tests.e2e.servers import (
     ServerError,
     portal_env,
     redis_server,
+    wait_until_ready,
 )
 from tests.support.servers import free_port
 
@@ -73,17 +73,7 @@ class Cluster:
 
 
 def _wait_for(process: Process, url: str) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if not process.alive:
-            raise ServerError(f"{url} exited:\n{process.log.read_text()[-3000:]}")
-        try:
-            if httpx.get(url, timeout=3).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise ServerError(f"{url} did not answer in {STARTUP_SECONDS}s:\n{process.log.read_text()}")
+    wait_until_ready(process, url, lambda: httpx.get(url, timeout=3).status_code == 200)
 
 
 def _build_frontend(portal: Portal) -> None:
