@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Column, DateTime, Integer, Select, String, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from v4a_portal.models import VideoStatus, utcnow
@@ -28,13 +28,15 @@ _DONE = VideoStatus.completed.value
 def report(session: Session, f: Filters, by: str = "tone") -> dict[str, Any]:
     if by not in GROUPINGS:
         raise InvalidInput(f"by must be one of {', '.join(GROUPINGS)}.", code="invalid_grouping")
-    per_script = _per_script(session, f, by)
-    groups = _groups(session, per_script)
-    for key, (p50,) in sql.percentiles(
-        session, _first_clip_seconds(session, per_script), ["g"], (0.5,)
-    ).items():
-        if key[0] in groups:
-            groups[key[0]]["p50_seconds_to_first_clip"] = p50
+    rows = _per_script(f, by)
+    with sql.materialized(session, "per_script", _per_script_columns(), rows) as per_script:
+        groups = _groups(session, per_script)
+        for key, (p50,) in sql.percentiles(
+            session, _first_clip_seconds(session, per_script), ["g"], (0.5,)
+        ).items():
+            if key[0] in groups:
+                groups[key[0]]["p50_seconds_to_first_clip"] = p50
+        top = _top_scripts(session, per_script)
     if by != "model":
         for value, regens in session.execute(_regenerations(f, by)):
             if (label := _label(value)) in groups:
@@ -73,7 +75,7 @@ def report(session: Session, f: Filters, by: str = "tone") -> dict[str, Any]:
         "min_clips": min_clips,
         "groups": table,
         "failures": _failures(session, f, by),
-        "scripts": _top_scripts(session, per_script),
+        "scripts": top,
         "table": table,
     }
 
@@ -82,9 +84,22 @@ def _dimension(by: str) -> Any:
     return videos.c.model if by == "model" else scripts.c[by]
 
 
-def _per_script(session: Session, f: Filters, by: str) -> Any:
+def _per_script_columns() -> list[Column[Any]]:
+    """The per-script rows three statements read (groups, time to first clip, top scripts)."""
+    counts = ("clips", "completed", "failed", "canceled", "credits")
+    return [
+        Column("script_id", Integer),
+        Column("g", String),
+        Column("written_at", DateTime(timezone=True)),
+        *[Column(name, Integer) for name in counts],
+        Column("first_done_at", DateTime(timezone=True)),
+        Column("downloaded", Integer),
+    ]
+
+
+def _per_script(f: Filters, by: str) -> Select[Any]:
     """One row per script in the set (per script and model when grouping by model)."""
-    clip_on = and_(videos.c.script_id == scripts.c.id, *sql.clip_conditions(_clip_only(f)))
+    clip_on = and_(videos.c.script_id == scripts.c.id, *_clip_of_set(f))
     done = videos.c.status == _DONE
     group = [scripts.c.id, _dimension(by)] if by == "model" else [scripts.c.id]
     return (
@@ -109,8 +124,14 @@ def _per_script(session: Session, f: Filters, by: str) -> Any:
         .select_from(scripts.outerjoin(videos, clip_on))
         .where(sql.in_window(scripts.c.created_at, f), *sql.script_conditions(f))
         .group_by(*group)
-        .subquery("per_script")
     )
+
+
+def _clip_of_set(f: Filters) -> list[Any]:
+    """The conditions on a clip of a script of the set: the clip filters, and a start no
+    earlier than the window's (a clip comes after its script), which lets the database
+    read the window's clips rather than every clip."""
+    return [videos.c.created_at >= f.since, *sql.clip_conditions(_clip_only(f))]
 
 
 def _clip_only(f: Filters) -> Filters:
@@ -155,50 +176,52 @@ def _first_clip_seconds(session: Session, ps: Any) -> Any:
 
 def _regenerations(f: Filters, by: str) -> Any:
     """Per group of first versions: the mean number of regenerations written before the
-    first clip of any version of that chain was requested (chains that got a clip)."""
-    root_filter = and_(
-        scripts.c.parent_script_id.is_(None),
-        sql.in_window(scripts.c.created_at, f),
-        *sql.script_conditions(f),
+    first clip of any version of that chain was requested (chains that got a clip).
+
+    A regeneration is written after its parent and a clip after its script, so nothing of a
+    chain whose first version is in the window comes before the window's start: each step
+    reads from there on. Each member carries its root's group and its own time, so the
+    chain is not joined back to the scripts.
+    """
+    chain = (
+        select(
+            scripts.c.id.label("id"),
+            scripts.c.id.label("root_id"),
+            scripts.c[by].label("g"),
+            scripts.c.created_at.label("written_at"),
+        )
+        .where(
+            scripts.c.parent_script_id.is_(None),
+            sql.in_window(scripts.c.created_at, f),
+            *sql.script_conditions(f),
+        )
+        .cte("chain", recursive=True)
     )
-    chain = select(scripts.c.id.label("id"), scripts.c.id.label("root_id")).where(root_filter)
-    chain_cte = chain.cte("chain", recursive=True)
     child = scripts.alias("child")
-    chain_cte = chain_cte.union_all(
-        select(child.c.id, chain_cte.c.root_id).where(child.c.parent_script_id == chain_cte.c.id)
+    chain = chain.union_all(
+        select(child.c.id, chain.c.root_id, chain.c.g, child.c.created_at).where(
+            child.c.parent_script_id == chain.c.id, child.c.created_at >= f.since
+        )
     )
     first_clip = (
-        select(chain_cte.c.root_id, func.min(videos.c.created_at).label("first_at"))
-        .select_from(chain_cte.join(videos, videos.c.script_id == chain_cte.c.id))
-        .where(*sql.clip_conditions(_clip_only(f)))
-        .group_by(chain_cte.c.root_id)
+        select(chain.c.root_id, func.min(videos.c.created_at).label("first_at"))
+        .select_from(chain.join(videos, videos.c.script_id == chain.c.id))
+        .where(*_clip_of_set(f))
+        .group_by(chain.c.root_id)
         .subquery("first_clip")
     )
-    member = scripts.alias("member")
     per_chain = (
         select(
-            first_clip.c.root_id,
+            func.min(chain.c.g).label("g"),
             sql.count_if(
-                and_(
-                    chain_cte.c.id != chain_cte.c.root_id,
-                    member.c.created_at < first_clip.c.first_at,
-                )
+                and_(chain.c.id != chain.c.root_id, chain.c.written_at < first_clip.c.first_at)
             ).label("regens"),
         )
-        .select_from(
-            first_clip.join(chain_cte, chain_cte.c.root_id == first_clip.c.root_id).join(
-                member, member.c.id == chain_cte.c.id
-            )
-        )
+        .select_from(first_clip.join(chain, chain.c.root_id == first_clip.c.root_id))
         .group_by(first_clip.c.root_id)
         .subquery("per_chain")
     )
-    root = scripts.alias("root")
-    return (
-        select(root.c[by], func.avg(per_chain.c.regens))
-        .select_from(per_chain.join(root, root.c.id == per_chain.c.root_id))
-        .group_by(root.c[by])
-    )
+    return select(per_chain.c.g, func.avg(per_chain.c.regens)).group_by(per_chain.c.g)
 
 
 def _failures(session: Session, f: Filters, by: str) -> list[dict[str, Any]]:
@@ -213,7 +236,7 @@ def _failures(session: Session, f: Filters, by: str) -> list[dict[str, Any]]:
             sql.in_window(scripts.c.created_at, f),
             videos.c.status == VideoStatus.failed.value,
             *sql.script_conditions(f),
-            *sql.clip_conditions(_clip_only(f)),
+            *_clip_of_set(f),
         )
         .group_by(
             sql.label_or_none(_dimension(by)), sql.label_or_none(videos.c.error_code, "unknown")
@@ -243,7 +266,7 @@ def _ad_results(session: Session, f: Filters, by: str) -> dict[str, dict[str, in
         .where(
             sql.in_window(scripts.c.created_at, f),
             *sql.script_conditions(f),
-            *sql.clip_conditions(_clip_only(f)),
+            *_clip_of_set(f),
         )
         .group_by(sql.label_or_none(_dimension(by)))
     )
@@ -256,6 +279,20 @@ def _ad_results(session: Session, f: Filters, by: str) -> dict[str, dict[str, in
 
 def _top_scripts(session: Session, ps: Any) -> list[dict[str, Any]]:
     """The scripts of the set with the most finished clips (the table pages through these)."""
+    top = (
+        select(
+            ps.c.script_id,
+            func.sum(ps.c.clips).label("clips"),
+            func.sum(ps.c.completed).label("completed"),
+            func.sum(ps.c.failed).label("failed"),
+            func.max(ps.c.downloaded).label("downloaded"),
+        )
+        .group_by(ps.c.script_id)
+        .order_by(func.sum(ps.c.completed).desc(), func.sum(ps.c.clips).desc(), ps.c.script_id)
+        .limit(TOP_SCRIPTS)
+        .subquery("top")
+    )
+    # Only the few top rows are joined to their scripts, after the ranking.
     stmt = (
         select(
             scripts.c.id,
@@ -265,15 +302,13 @@ def _top_scripts(session: Session, ps: Any) -> list[dict[str, Any]]:
             scripts.c.audience,
             scripts.c.target_duration,
             scripts.c.parent_script_id,
-            func.sum(ps.c.clips),
-            func.sum(ps.c.completed),
-            func.sum(ps.c.failed),
-            func.max(ps.c.downloaded),
+            top.c.clips,
+            top.c.completed,
+            top.c.failed,
+            top.c.downloaded,
         )
-        .select_from(ps.join(scripts, scripts.c.id == ps.c.script_id))
-        .group_by(scripts.c.id)
-        .order_by(func.sum(ps.c.completed).desc(), func.sum(ps.c.clips).desc(), scripts.c.id)
-        .limit(TOP_SCRIPTS)
+        .select_from(top.join(scripts, scripts.c.id == top.c.script_id))
+        .order_by(top.c.completed.desc(), top.c.clips.desc(), top.c.script_id)
     )
     out = []
     for (

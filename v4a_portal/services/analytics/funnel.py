@@ -6,52 +6,19 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from v4a_portal.models import Role, VideoStatus, utcnow
 from v4a_portal.services.analytics import sql
 from v4a_portal.services.analytics.filters import Filters
-from v4a_portal.services.analytics.sql import downloads, photos, scripts, users, videos
+from v4a_portal.services.analytics.sql import photos, scripts, users, videos
 
 STEPS = ("signed_up", "uploaded", "scripted", "requested", "finished", "downloaded")
 
 
 def report(session: Session, f: Filters) -> dict[str, Any]:
-    clip_filter = sql.clip_conditions(replace(f, subscriber=""))
-    script_filter = sql.script_conditions(replace(f, subscriber=""))
-
-    def reached(*conditions: Any) -> Any:
-        return select(videos.c.id).where(videos.c.user_id == users.c.id, *clip_filter, *conditions)
-
-    cohort = sql.week(session, users.c.created_at).label("cohort")
-    where = [users.c.role == Role.customer.value, sql.in_window(users.c.created_at, f)]
-    if f.subscriber:
-        where.append(users.c.is_subscriber == (f.subscriber == "yes"))
-    done = videos.c.status == VideoStatus.completed.value
-    stmt = (
-        select(
-            cohort,
-            func.count(),
-            sql.count_if(select(photos.c.id).where(photos.c.user_id == users.c.id).exists()),
-            sql.count_if(
-                select(scripts.c.id).where(scripts.c.user_id == users.c.id, *script_filter).exists()
-            ),
-            sql.count_if(reached().exists()),
-            sql.count_if(reached(done).exists()),
-            sql.count_if(
-                reached(
-                    and_(
-                        done,
-                        select(downloads.c.id).where(downloads.c.video_id == videos.c.id).exists(),
-                    )
-                ).exists()
-            ),
-        )
-        .where(*where)
-        .group_by(cohort)
-        .order_by(cohort)
-    )
+    stmt = _per_cohort(session, f)
     cohorts: list[dict[str, Any]] = []
     counts: list[dict[str, int]] = []
     for row in session.execute(stmt):
@@ -69,3 +36,67 @@ def report(session: Session, f: Filters) -> dict[str, Any]:
         "cohorts": cohorts,
         "table": cohorts,
     }
+
+
+def _per_cohort(session: Session, f: Filters) -> Any:
+    """One row per sign-up week: how many of its customers reached each step.
+
+    Each step is one pass over the cohort's own rows (joined on the user, grouped per
+    user), not a correlated EXISTS per customer: PostgreSQL runs those as hashed subplans
+    over every clip ever made, whatever the window. A customer's photos, scripts and clips
+    come after their sign-up, so each pass reads only rows from the window's start on.
+    """
+    where = [users.c.role == Role.customer.value, sql.in_window(users.c.created_at, f)]
+    if f.subscriber:
+        where.append(users.c.is_subscriber == (f.subscriber == "yes"))
+    cohort = (
+        select(users.c.id.label("user_id"), sql.week(session, users.c.created_at).label("week"))
+        .where(*where)
+        .cte("cohort")
+    )
+    uploaded = (
+        select(photos.c.user_id)
+        .join(cohort, cohort.c.user_id == photos.c.user_id)
+        .where(photos.c.created_at >= f.since)
+        .distinct()
+        .subquery("uploaded")
+    )
+    scripted = (
+        select(scripts.c.user_id)
+        .join(cohort, cohort.c.user_id == scripts.c.user_id)
+        .where(scripts.c.created_at >= f.since, *sql.script_conditions(replace(f, subscriber="")))
+        .distinct()
+        .subquery("scripted")
+    )
+    done = videos.c.status == VideoStatus.completed.value
+    clipped = (
+        select(
+            videos.c.user_id,
+            func.max(case((done, 1), else_=0)).label("finished"),
+            func.max(case((and_(done, sql.downloaded(videos.c.id)), 1), else_=0)).label(
+                "downloaded"
+            ),
+        )
+        .join(cohort, cohort.c.user_id == videos.c.user_id)
+        .where(videos.c.created_at >= f.since, *sql.clip_conditions(replace(f, subscriber="")))
+        .group_by(videos.c.user_id)
+        .subquery("clipped")
+    )
+    return (
+        select(
+            cohort.c.week,
+            func.count(),
+            func.count(uploaded.c.user_id),
+            func.count(scripted.c.user_id),
+            func.count(clipped.c.user_id),
+            func.coalesce(func.sum(clipped.c.finished), 0),
+            func.coalesce(func.sum(clipped.c.downloaded), 0),
+        )
+        .select_from(
+            cohort.outerjoin(uploaded, uploaded.c.user_id == cohort.c.user_id)
+            .outerjoin(scripted, scripted.c.user_id == cohort.c.user_id)
+            .outerjoin(clipped, clipped.c.user_id == cohort.c.user_id)
+        )
+        .group_by(cohort.c.week)
+        .order_by(cohort.c.week)
+    )

@@ -149,10 +149,14 @@ def _active(f: Filters) -> Any:
             sql.in_both_windows(videos.c.created_at, f), *sql.clip_conditions(f)
         ),
     ).subquery()
-    return select(
-        sql.period(actions.c.created_at, f).label("p"),
-        func.count(func.distinct(actions.c.user_id)),
-    ).group_by("p")
+    # Distinct (period, customer) pairs first: a hash of those is far cheaper than the sort
+    # COUNT(DISTINCT) does per period.
+    pairs = (
+        select(sql.period(actions.c.created_at, f).label("p"), actions.c.user_id)
+        .distinct()
+        .subquery()
+    )
+    return select(pairs.c.p, func.count()).group_by(pairs.c.p)
 
 
 def _clip_seconds(session: Session, f: Filters) -> Any:

@@ -24,5 +24,5 @@ def run(
     stored = snapshots.fresh(session, name, f, **options)
     if stored is not None:
         return stored | {"source": "snapshot"}
-    report = REPORTS[name](session, f, **options)
+    report = snapshots.compute(session, name, f, **options)
     return report | {"computed_at": report["generated_at"], "source": "live"}

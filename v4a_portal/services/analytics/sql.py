@@ -3,18 +3,23 @@ expressions PostgreSQL and SQLite spell differently (days, weeks, seconds, perce
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import (
+    Column,
     ColumnElement,
     Date,
     Float,
     Integer,
+    MetaData,
     Select,
     String,
     Subquery,
+    Table,
     and_,
     case,
     cast,
@@ -23,6 +28,7 @@ from sqlalchemy import (
     literal,
     literal_column,
     select,
+    text,
 )
 from sqlalchemy.orm import Session
 
@@ -50,6 +56,42 @@ NONE_LABEL = "(none)"
 
 def dialect(session: Session) -> str:
     return session.get_bind().dialect.name
+
+
+def tune_for_reports(session: Session) -> None:
+    """Settings for this transaction's report queries, on PostgreSQL.
+
+    The planner's estimates of the recursive and correlated queries are far off, which
+    makes it JIT-compile plans that then run in well under a second: the compiling alone
+    took 0.4 s of a 1.8 s query at a million clips. Sorts and hashes of a 90-day window
+    (a few hundred thousand rows) fit in 64 MB instead of spilling to disk.
+    """
+    if dialect(session) == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
+        session.execute(text("SET LOCAL work_mem = '64MB'"))
+
+
+@contextmanager
+def materialized(
+    session: Session, name: str, columns: Sequence[Column[Any]], query: Select[Any]
+) -> Iterator[Table]:
+    """The rows of `query` as a temporary table while the block runs: a set that several
+    statements read is computed once (a subquery is recomputed by each)."""
+    table = Table(
+        f"{name}_{uuid.uuid4().hex[:12]}",
+        MetaData(),
+        *columns,
+        prefixes=["TEMPORARY"],
+        postgresql_on_commit="DROP",
+    )
+    connection = session.connection()
+    table.create(connection)
+    session.execute(table.insert().from_select([c.name for c in columns], query))
+    yield table
+    if dialect(session) != "postgresql":
+        # SQLite keeps a temporary table for the connection's life; PostgreSQL drops it at
+        # commit, and a rollback undoes its creation on both.
+        table.drop(connection)
 
 
 def in_window(column: Any, f: Filters) -> ColumnElement[bool]:
