@@ -32,6 +32,11 @@ LOGOUT = "/api/v1/auth/logout"
 STAFF_AUDIT_API = "/api/v1/staff/audit"
 
 
+def video_download(video_id: int) -> str:
+    """A clip's download: counted, then redirected to the file (api/videos.py)."""
+    return f"/api/v1/videos/{video_id}/download"
+
+
 def signin(next_path: str | None = None) -> str:
     """The sign-in page, coming back to `next_path` afterwards."""
     return f"{SIGNIN}?{urlencode({'next': next_path})}" if next_path else SIGNIN

@@ -119,13 +119,18 @@ def test_one_draft_clip_from_photo_and_script_plays_inline(
         1280,
     ]
     download = clip.get_by_role("link", name="Download")
-    # The same file, marked so that the media route counts the download (analytics).
-    expect(download).to_have_attribute("href", (player.get_attribute("src") or "") + "?download=1")
+    # The route that counts the download (analytics), then redirects to the file.
+    expect(download).to_have_attribute("href", f"/api/v1/videos/{video_id}/download")
     expect(download).to_have_attribute("download", f"v4a-clip-{video_id}.mp4")
-    with page.expect_download():
+    with page.expect_download() as saved:
         download.click()
-    downloads = portal.query("SELECT COUNT(*) FROM video_downloads WHERE video_id = ?", video_id)
-    assert downloads == [(1,)]
+    assert saved.value.suggested_filename == f"v4a-clip-{video_id}.mp4"
+    key = portal.query("SELECT file_path FROM videos WHERE id = ?", video_id)[0][0]
+    assert Path(saved.value.path()).read_bytes() == (portal.data_dir / "media" / key).read_bytes()
+    downloads = portal.query(
+        "SELECT user_id, source FROM video_downloads WHERE video_id = ?", video_id
+    )
+    assert downloads == [(owner, "button")]  # once: the redirect's target counts nothing
 
     expect(page.locator("#header-credits")).to_have_text("36 credits")
     assert page.evaluate("window.__sameDocument") == "yes"

@@ -18,6 +18,7 @@ QUEUED = ClipCard(
     video_url="",
     poster_url="/media/uploads/1/photo.jpg",
     download_name="v4a-clip-7.mp4",
+    download_href="/api/v1/videos/7/download",
     spec="4 s · Portrait · Draft preview (local)",
     credits=4,
     when="",

@@ -8,8 +8,9 @@ hence the year-long immutable cache. Starlette's FileResponse answers Range (206
 from __future__ import annotations
 
 import stat
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse
 
 from v4a_portal.db import session_scope
@@ -28,9 +29,15 @@ _HEADERS = {
 
 
 @router.api_route("/media/{key:path}", methods=["GET", "HEAD"], include_in_schema=False)
-def media(key: str, request: Request, download: bool = False) -> FileResponse:
+def media(
+    key: str,
+    request: Request,
+    download: bool = False,
+    save_as: Annotated[str | None, Query(max_length=200)] = None,
+) -> FileResponse:
     """`?download=1` saves the file (attachment) and counts a download of a finished clip:
-    once per download, not per resumed range of it."""
+    once per download, not per resumed range of it. `?save_as=<name>` saves it under that
+    name without counting: GET /api/v1/videos/{id}/download counted it before redirecting."""
     try:
         path = storage.local_storage().path(key)
         info = path.stat()
@@ -44,7 +51,10 @@ def media(key: str, request: Request, download: bool = False) -> FileResponse:
         with session_scope() as session:
             if request.method == "GET" and first_byte:
                 downloads.record_by_file(session, key)
-        headers = {**_HEADERS, "Content-Disposition": f'attachment; filename="{path.name}"'}
+    if download or save_as:
+        # The name goes into a header: only [A-Za-z0-9._-], and the file's own extension.
+        name = storage.safe_filename(save_as or path.name, extension=path.suffix)
+        headers = {**_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'}
     return FileResponse(
         path, media_type=storage.content_type_for(key), stat_result=info, headers=headers
     )

@@ -7,11 +7,13 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
+from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
 from v4a_portal.api.deps import CurrentUser, DbSession, PageNumber, PerPage, RowId
 from v4a_portal.models import Video
 from v4a_portal.services import catalog, storage, videos
+from v4a_portal.services.analytics import downloads
 from v4a_portal.settings import get_settings
 
 router = APIRouter(prefix="/api/v1", tags=["videos"])
@@ -161,6 +163,23 @@ def list_videos(
 def get_video(video_id: RowId, user: CurrentUser, session: DbSession) -> VideoOut:
     assert user.id is not None
     return VideoOut.of(videos.get_owned(session, user.id, video_id))
+
+
+@router.get(
+    "/videos/{video_id}/download",
+    status_code=303,
+    response_class=RedirectResponse,
+    summary="Download a finished clip (counted as kept)",
+    description="Counts one download of the clip for analytics, then redirects (303) to a "
+    "URL that serves the MP4 as an attachment named `v4a-clip-{id}.mp4`: the portal's "
+    "/media for local storage, a short-lived signed URL for a private GCS bucket (a public "
+    "bucket's URL otherwise). 404 for another user's clip, 409 `video_not_ready` for one "
+    "without a finished file; nothing is counted then.",
+    responses={303: {"description": "Where the file is"}},
+)
+def download_video(video_id: RowId, user: CurrentUser, session: DbSession) -> RedirectResponse:
+    assert user.id is not None
+    return RedirectResponse(downloads.for_owner(session, user.id, video_id), status_code=303)
 
 
 class CanceledOut(BaseModel):

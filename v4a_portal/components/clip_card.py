@@ -235,14 +235,9 @@ def _download(card: ObjectVar[ClipCard]) -> rx.Component:
         rx.el.a(
             rx.icon("download", size=13),
             "Download",
-            # The media route (local storage) counts `?download=1` as a kept clip; a signed
-            # bucket URL must stay as signed.
-            href=rx.cond(
-                card.video_url.contains("/media/videos/")
-                & ~card.video_url.contains("X-Goog-Signature"),
-                cast(StringVar, card.video_url) + "?download=1",
-                card.video_url,
-            ),
+            # The route counts the download (analytics), then redirects to the file as an
+            # attachment: the media route or a signed bucket URL.
+            href=card.download_href,
             download=card.download_name,
             reload_document=True,  # a file, not a page of the app
         ),

@@ -25,6 +25,7 @@ from v4a_portal.models import (
     VideoStatus,
 )
 from v4a_portal.services import catalog, images, scripts, storage, videos
+from v4a_portal.services.analytics.downloads import download_name
 from v4a_portal.services.errors import InvalidInput, NotFound
 from v4a_portal.state import formatting, messages
 
@@ -62,6 +63,7 @@ class ClipCard:
     video_url: str
     poster_url: str  # the clip's thumbnail once done, the product photo before
     download_name: str
+    download_href: str  # the counting route, which redirects to the file (any backend)
     # "4 s · Portrait · Draft preview (local)"
     spec: str
     credits: int
@@ -125,7 +127,8 @@ def clip_card(
         refunded=video.refunded_at is not None,
         video_url=(video_url or "") if done else "",
         poster_url=(thumbnail_url or photo_url) if done else photo_url,
-        download_name=f"v4a-clip-{video.id}.mp4",
+        download_name=download_name(video.id),
+        download_href=routes.video_download(video.id),
         spec=" · ".join(p for p in spec if p),
         credits=video.credits_used,
         when=formatting.timestamp(video.created_at),

@@ -46,6 +46,11 @@ class Storage(ABC):
         """The address to hand a client now (signed and short-lived when so configured)."""
         return self.public_url(key)
 
+    def download_url(self, key: str, filename: str) -> str:
+        """An address that makes a browser save the object as `filename` (a safe name).
+        Backends that cannot ask for that answer `url(key)`."""
+        return self.url(key)
+
     def exists(self, key: str) -> bool:
         return self.stat(key) is not None
 

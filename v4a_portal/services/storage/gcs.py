@@ -87,11 +87,23 @@ class GcsStorage(Storage):
     def url(self, key: str) -> str:
         if not self.signed_url_minutes:
             return self.public_url(key)
+        return self._signed(key, self.signed_url_minutes)
+
+    def download_url(self, key: str, filename: str) -> str:
+        # Only a signed URL asks the bucket for an attachment: a public one may sit behind a
+        # CDN that drops the query string or caches by it, so a browser may play that one.
+        if not self.signed_url_minutes:
+            return self.public_url(key)
+        disposition = f'attachment; filename="{filename}"'
+        return self._signed(key, self.signed_url_minutes, response_disposition=disposition)
+
+    def _signed(self, key: str, minutes: int, **extra: str) -> str:
         return self._blob(key).generate_signed_url(
             version="v4",
-            expiration=timedelta(minutes=self.signed_url_minutes),
+            expiration=timedelta(minutes=minutes),
             method="GET",
             api_access_endpoint=self.public_base_url,
+            **extra,
             **self._signer(),
         )
 

@@ -9,13 +9,16 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from v4a_portal.services.errors import NotFound
 from v4a_portal.services.storage.base import ObjectInfo, Storage
 from v4a_portal.services.storage.keys import InvalidKey, validate
 
 MEDIA_PREFIX = "/media/"
+# The media route's query parameter that serves a file as an attachment under this name,
+# without counting a download (`?download=1`, which counts, is for links made before).
+SAVE_AS = "save_as"
 
 
 class LocalStorage(Storage):
@@ -71,6 +74,9 @@ class LocalStorage(Storage):
 
     def public_url(self, key: str) -> str:
         return f"{self.base_url}{MEDIA_PREFIX}{quote(validate(key))}"
+
+    def download_url(self, key: str, filename: str) -> str:
+        return f"{self.public_url(key)}?{urlencode({SAVE_AS: filename})}"
 
     def all_keys(self) -> Iterator[str]:
         """Every stored key, skipping anything no key could name (temporary files)."""
