@@ -226,3 +226,29 @@ def test_a_clip_whose_url_cannot_be_made_counts_nothing(
     with TestClient(api_client.app, raise_server_exceptions=False) as client:
         assert_error(client.get(_path(video_id), headers=bearer(user)), 500, "internal_error")
     assert _downloads() == []
+
+
+@pytest.mark.parametrize(
+    ("headers", "counted"),
+    [
+        ({"Sec-Fetch-Site": "same-origin"}, True),
+        ({"Sec-Fetch-Site": "none"}, True),  # typed in, or a bookmark
+        ({"Sec-Fetch-Site": "cross-site"}, False),
+        ({"Sec-Fetch-Site": "same-site"}, False),
+        ({"Referer": "https://elsewhere.example/page"}, False),
+    ],
+)
+def test_a_link_on_another_site_gets_the_file_but_counts_nothing(
+    api_client: TestClient, media: Path, headers: dict[str, str], counted: bool
+) -> None:
+    user = make_user()
+    assert user.id is not None
+    video_id = _clip(user)
+    with session_scope() as session:
+        api_client.cookies.set(web_sessions.COOKIE_NAME, web_sessions.start(session, user.id))
+    assert api_client.get(_path(video_id), headers=headers).status_code == 303
+    with session_scope() as session:
+        key = session.get(Video, video_id).file_path  # type: ignore[union-attr]
+    assert api_client.get(f"/media/{key}?download=1", headers=headers).status_code == 200
+    expected = [(video_id, user.id, "button"), (video_id, user.id, "media")] if counted else []
+    assert sorted(_downloads()) == expected

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse
 
+from v4a_portal.api import origin_check
 from v4a_portal.db import session_scope
 from v4a_portal.services import storage
 from v4a_portal.services.analytics import downloads
@@ -46,11 +47,12 @@ def media(
     if not stat.S_ISREG(info.st_mode):
         raise NotFound("No such file.")
     headers = _HEADERS
-    if download:
-        first_byte = request.headers.get("range", "bytes=0-").startswith("bytes=0-")
+    first_byte = request.headers.get("range", "bytes=0-").startswith("bytes=0-")
+    # Another site's link counts nothing (see GET /api/v1/videos/{id}/download).
+    counted = not origin_check.from_foreign_page(request.headers)
+    if download and request.method == "GET" and first_byte and counted:
         with session_scope() as session:
-            if request.method == "GET" and first_byte:
-                downloads.record_by_file(session, key)
+            downloads.record_by_file(session, key)
     if download or save_as:
         # The name goes into a header: only [A-Za-z0-9._-], and the file's own extension.
         name = storage.safe_filename(save_as or path.name, extension=path.suffix)

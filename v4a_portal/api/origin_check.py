@@ -34,6 +34,21 @@ def _page_origin(headers: Headers) -> str | None:
     return origins.origin_of(referer) if referer else None
 
 
+def from_foreign_page(headers: Headers) -> bool:
+    """True when a browser sent this request (a link followed, say) from another site's page.
+
+    Browsers say where a request started in `Sec-Fetch-Site`; without it, an `Origin` or
+    `Referer` that is not ours tells the same. A bearer request is no browser's page.
+    """
+    if headers.get("authorization", "").lower().startswith("bearer "):
+        return False
+    site = headers.get("sec-fetch-site")
+    if site is not None:
+        return site in ("cross-site", "same-site")
+    page = _page_origin(headers)
+    return page is not None and not origins.is_allowed(page)
+
+
 class OriginCheckMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

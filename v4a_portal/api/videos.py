@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
+from v4a_portal.api import origin_check
 from v4a_portal.api.deps import CurrentUser, DbSession, PageNumber, PerPage, RowId
 from v4a_portal.models import Video
 from v4a_portal.services import catalog, storage, videos
@@ -174,12 +175,19 @@ def get_video(video_id: RowId, user: CurrentUser, session: DbSession) -> VideoOu
     "URL that serves the MP4 as an attachment named `v4a-clip-{id}.mp4`: the portal's "
     "/media for local storage, a short-lived signed URL for a private GCS bucket (a public "
     "bucket's URL otherwise). 404 for another user's clip, 409 `video_not_ready` for one "
-    "without a finished file; nothing is counted then.",
+    "without a finished file; nothing is counted then, nor when a browser follows the link "
+    "from another site's page.",
     responses={303: {"description": "Where the file is"}},
 )
-def download_video(video_id: RowId, user: CurrentUser, session: DbSession) -> RedirectResponse:
+def download_video(
+    video_id: RowId, user: CurrentUser, session: DbSession, request: Request
+) -> RedirectResponse:
     assert user.id is not None
-    return RedirectResponse(downloads.for_owner(session, user.id, video_id), status_code=303)
+    # A link on another site may send the user's cookie along: the file is still theirs to
+    # have, but only the portal's own pages write a row with that cookie.
+    count = not origin_check.from_foreign_page(request.headers)
+    url = downloads.for_owner(session, user.id, video_id, count=count)
+    return RedirectResponse(url, status_code=303)
 
 
 class CanceledOut(BaseModel):

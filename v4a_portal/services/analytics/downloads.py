@@ -23,10 +23,17 @@ def download_name(video_id: int) -> str:
     return f"v4a-clip-{video_id}.mp4"
 
 
-def for_owner(session: ModelSession, user_id: int, video_id: int, *, source: str = "button") -> str:
-    """Count one download of the user's finished clip; returns the URL that serves it as an
-    attachment (and counts nothing more). NotFound for another user's clip, Conflict for a
-    clip without a file yet: then nothing is counted."""
+def for_owner(
+    session: ModelSession,
+    user_id: int,
+    video_id: int,
+    *,
+    source: str = "button",
+    count: bool = True,
+) -> str:
+    """Count one download of the user's finished clip (unless `count` is off); returns the
+    URL that serves it as an attachment (and counts nothing more). NotFound for another
+    user's clip, Conflict for a clip without a file yet: then nothing is counted."""
     video = videos.get_owned(session, user_id, video_id)
     if video.status != VideoStatus.completed.value or not video.file_path:
         raise Conflict(
@@ -35,7 +42,8 @@ def for_owner(session: ModelSession, user_id: int, video_id: int, *, source: str
         )
     # The URL first: a storage that cannot make one (signing failed) leaves no row behind.
     url = storage.get_storage().download_url(video.file_path, download_name(video_id))
-    session.execute(insert(downloads).values(video_id=video_id, user_id=user_id, source=source))
+    if count:
+        session.execute(insert(downloads).values(video_id=video_id, user_id=user_id, source=source))
     return url
 
 
