@@ -44,9 +44,8 @@ echo "Portal:  http://127.0.0.1:$PORT   API docs: http://127.0.0.1:$PORT/api/doc
 echo "OIDC:    http://127.0.0.1:$OIDC_PORT"
 [ -n "$STRIPE_STANDIN_URL" ] && echo "Stripe:  $STRIPE_STANDIN_URL (local stand-in, test mode)"
 # One backend process by default, its tabs' state in memory. V4A_WEB_WORKERS=N runs N with
-# the state in Redis (any process serves any event), but then an event sometimes waits for
-# the full Redis lock expiry (10 s) of its tab's state: bench/page_load.py shows page views of
-# up to 10 s with 2 processes, under 0.4 s with one (README, "Production layout").
+# the state in Redis (any process serves any event), but one of them dying stops them all
+# (README, "Production layout").
 WEB_WORKERS="${V4A_WEB_WORKERS:-1}"
 if [ "$WEB_WORKERS" -gt 1 ]; then
   REDIS_URL_=$(.venv/bin/python -c "from v4a_portal.settings import get_settings as g; print(g().redis_url)")

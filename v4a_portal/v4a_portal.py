@@ -4,6 +4,11 @@ import reflex as rx
 
 from v4a_portal import pages  # noqa: F401  (importing registers every page)
 from v4a_portal.api.app import create_api
+from v4a_portal.state import redis_lock
+
+# With the tabs' state in Redis (several web processes), a cancelled event must not leave
+# its tab's lock behind for the whole expiry (see state/redis_lock.py).
+redis_lock.install()
 
 # The theme lives in rxconfig.py (RadixThemesPlugin).
 app = rx.App(api_transformer=create_api())

@@ -7,19 +7,26 @@ stream against a real worker and the draft renderer is in tests/jobs/test_pipeli
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
+from anyio import to_thread
 from fastapi.testclient import TestClient
 from redis import Redis
+from starlette.types import Message, Scope
 
 from tests.api.conftest import assert_error, bearer, make_user, settings_env
+from tests.conftest import run_async
+from tests.support.servers import RedisServer
 from tests.support.videos import photo
+from v4a_portal.api import events as events_api
 from v4a_portal.models import User
 from v4a_portal.services import progress, videos
 from v4a_portal.services.videos import events as video_events
@@ -168,3 +175,106 @@ def test_another_users_clip_is_a_json_404(api_client: TestClient, redis_conn: Re
     response = api_client.get(f"/api/v1/videos/{vid}/events", headers=bearer(other))
     assert_error(response, 404, "not_found")
     assert_error(api_client.get(f"/api/v1/videos/{vid}/events"), 401)
+
+
+def _subscribers(url: str, user_id: int) -> int:
+    name = progress.channel(user_id)
+    with Redis.from_url(url) as conn:
+        return int(dict(conn.pubsub_numsub(name))[name.encode()])
+
+
+def _until_no_subscriber(url: str, user_id: int) -> None:
+    deadline = time.monotonic() + 5
+    while _subscribers(url, user_id):
+        assert time.monotonic() < deadline, "the progress subscription was left open"
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def own_redis() -> Iterator[RedisServer]:
+    """A redis-server of this test's, to stop and start; the settings point at it."""
+    server = RedisServer()
+    server.start()
+    try:
+        with settings_env(REDIS_URL=server.url):
+            yield server
+    finally:
+        server.stop()
+
+
+def test_redis_down_is_a_json_503_and_the_stream_is_back_with_redis(
+    api_client: TestClient, own_redis: RedisServer
+) -> None:
+    """Subscribed before the response starts: no 200 followed by a broken stream."""
+    user = make_user()
+    (vid,) = _clip(user)
+    assert user.id is not None
+    url = f"/api/v1/videos/{vid}/events"
+
+    own_redis.stop()
+    error = assert_error(api_client.get(url, headers=bearer(user)), 503, "unavailable")
+    assert "Redis" in error["message"]
+
+    own_redis.start()  # same port, nothing kept
+    with api_client.stream("GET", url, headers=bearer(user)) as r:
+        assert r.status_code == 200
+        events = read_events(r)
+        assert next(events).kind == "snapshot"
+        assert _subscribers(own_redis.url, user.id) == 1
+        threading.Timer(0.2, videos.cancel, args=(user.id, vid)).start()
+        rest = [e for e in events if e.kind != "comment"]
+    assert [(e.kind, e.data and e.data["status"]) for e in rest] == [("status", "canceled")]
+    _until_no_subscriber(own_redis.url, user.id)
+
+
+def test_a_client_gone_before_the_first_event_leaves_the_channel(
+    api_client: TestClient, own_redis: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The subscription is made before the response starts; a client that disconnects while
+    the response's headers are still waiting to be sent cancels it before the body generator
+    ever runs: the response, not the generator, must close the subscription. The responses
+    are kept alive here (as a traceback might keep them), so that garbage collection, which
+    would close the subscription too, proves nothing."""
+    user = make_user()
+    (vid,) = _clip(user)
+    assert user.id is not None
+    subscribed: list[int] = []
+    kept: list[events_api._ProgressStream] = []
+    made = events_api._ProgressStream.__init__
+
+    def keep(self: events_api._ProgressStream, *args: Any, **kwargs: Any) -> None:
+        kept.append(self)
+        made(self, *args, **kwargs)
+
+    monkeypatch.setattr(events_api._ProgressStream, "__init__", keep)
+
+    async def scenario() -> None:
+        gone = asyncio.Event()
+
+        async def receive() -> Message:
+            await gone.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: Message) -> None:
+            assert message["type"] == "http.response.start"
+            assert message["status"] == 200
+            subscribed.append(await to_thread.run_sync(_subscribers, own_redis.url, user.id))
+            gone.set()
+            await asyncio.Event().wait()  # a client that reads nothing: stuck before the body
+
+        await api_client.app(_get_scope(f"/api/v1/videos/{vid}/events", user), receive, send)
+        await to_thread.run_sync(_until_no_subscriber, own_redis.url, user.id or 0)
+
+    run_async(scenario())
+    assert subscribed == [1]
+    assert len(kept) == 1
+
+
+def _get_scope(path: str, user: User) -> Scope:
+    headers = [(k.lower().encode(), v.encode()) for k, v in bearer(user).items()]
+    return {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
+        "root_path": "", "headers": [(b"host", b"testserver"), *headers],
+        "client": ("127.0.0.1", 50000), "server": ("testserver", 80),
+    }  # fmt: skip
