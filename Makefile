@@ -35,7 +35,7 @@ test: setup
 	scripts/browser.sh
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	V4A_REQUIRE_SERVICES=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+	V4A_REQUIRE_SERVICES=1 scripts/test.sh $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
