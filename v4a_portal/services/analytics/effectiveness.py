@@ -37,10 +37,10 @@ def report(session: Session, f: Filters, by: str = "tone") -> dict[str, Any]:
             if key[0] in groups:
                 groups[key[0]]["p50_seconds_to_first_clip"] = p50
         top = _top_scripts(session, per_script)
-    if by != "model":
-        for value, regens in session.execute(_regenerations(f, by)):
-            if (label := _label(value)) in groups:
-                groups[label]["regenerations_before_first_clip"] = float(regens)
+        if by != "model":  # per script, not per (script, model): one row each
+            for value, regens in session.execute(_regenerations(f, by, per_script)):
+                if (label := _label(value)) in groups:
+                    groups[label]["regenerations_before_first_clip"] = float(regens)
     ads = _ad_results(session, f, by)
     min_clips = get_settings().analytics_min_clips
     table = []
@@ -93,6 +93,7 @@ def _per_script_columns() -> list[Column[Any]]:
         Column("written_at", DateTime(timezone=True)),
         *[Column(name, Integer) for name in counts],
         Column("first_done_at", DateTime(timezone=True)),
+        Column("first_clip_at", DateTime(timezone=True)),
         Column("downloaded", Integer),
     ]
 
@@ -117,6 +118,7 @@ def _per_script(f: Filters, by: str) -> Select[Any]:
                 videos.c.credits_used,
             ).label("credits"),
             func.min(case((done, videos.c.completed_at))).label("first_done_at"),
+            func.min(videos.c.created_at).label("first_clip_at"),
             func.max(case((and_(done, sql.downloaded(videos.c.id)), 1), else_=0)).label(
                 "downloaded"
             ),
@@ -174,14 +176,16 @@ def _first_clip_seconds(session: Session, ps: Any) -> Any:
     return select(ps.c.g, seconds.label("x")).where(ps.c.first_done_at.is_not(None)).subquery()
 
 
-def _regenerations(f: Filters, by: str) -> Any:
+def _regenerations(f: Filters, by: str, ps: Any) -> Any:
     """Per group of first versions: the mean number of regenerations written before the
     first clip of any version of that chain was requested (chains that got a clip).
 
     A regeneration is written after its parent and a clip after its script, so nothing of a
     chain whose first version is in the window comes before the window's start: each step
     reads from there on. Each member carries its root's group and its own time, so the
-    chain is not joined back to the scripts.
+    chain is not joined back to the scripts. A member's first clip comes from the
+    per-script rows `ps` (nearly every member is one); only a member outside the set (written
+    after the window, or not matching the filters) is looked up among the clips.
     """
     chain = (
         select(
@@ -203,22 +207,35 @@ def _regenerations(f: Filters, by: str) -> Any:
             child.c.parent_script_id == chain.c.id, child.c.created_at >= f.since
         )
     )
-    first_clip = (
-        select(chain.c.root_id, func.min(videos.c.created_at).label("first_at"))
-        .select_from(chain.join(videos, videos.c.script_id == chain.c.id))
-        .where(*_clip_of_set(f))
-        .group_by(chain.c.root_id)
-        .subquery("first_clip")
+    looked_up = (
+        select(func.min(videos.c.created_at))
+        .where(videos.c.script_id == chain.c.id, *_clip_of_set(f))
+        .scalar_subquery()
+    )
+    first_clip = case((ps.c.script_id.is_not(None), ps.c.first_clip_at), else_=looked_up)
+    members = (
+        select(
+            chain.c.root_id,
+            chain.c.id,
+            chain.c.g,
+            chain.c.written_at,
+            func.min(first_clip).over(partition_by=chain.c.root_id).label("chain_first_at"),
+        )
+        .select_from(chain.outerjoin(ps, ps.c.script_id == chain.c.id))
+        .subquery("members")
     )
     per_chain = (
         select(
-            func.min(chain.c.g).label("g"),
+            func.min(members.c.g).label("g"),
             sql.count_if(
-                and_(chain.c.id != chain.c.root_id, chain.c.written_at < first_clip.c.first_at)
+                and_(
+                    members.c.id != members.c.root_id,
+                    members.c.written_at < members.c.chain_first_at,
+                )
             ).label("regens"),
         )
-        .select_from(first_clip.join(chain, chain.c.root_id == first_clip.c.root_id))
-        .group_by(first_clip.c.root_id)
+        .where(members.c.chain_first_at.is_not(None))
+        .group_by(members.c.root_id)
         .subquery("per_chain")
     )
     return select(per_chain.c.g, func.avg(per_chain.c.regens)).group_by(per_chain.c.g)
