@@ -37,6 +37,7 @@ def report(session: Session, f: Filters, by: str = "tone") -> dict[str, Any]:
             if key[0] in groups:
                 groups[key[0]]["p50_seconds_to_first_clip"] = p50
         top = _top_scripts(session, per_script)
+        failures = _failures(session, f, by, per_script)
         if by != "model":  # per script, not per (script, model): one row each
             for value, regens in session.execute(_regenerations(f, by, per_script)):
                 if (label := _label(value)) in groups:
@@ -74,7 +75,7 @@ def report(session: Session, f: Filters, by: str = "tone") -> dict[str, Any]:
         "generated_at": utcnow().isoformat(),
         "min_clips": min_clips,
         "groups": table,
-        "failures": _failures(session, f, by),
+        "failures": failures,
         "scripts": top,
         "table": table,
     }
@@ -241,24 +242,19 @@ def _regenerations(f: Filters, by: str, ps: Any) -> Any:
     return select(per_chain.c.g, func.avg(per_chain.c.regens)).group_by(per_chain.c.g)
 
 
-def _failures(session: Session, f: Filters, by: str) -> list[dict[str, Any]]:
+def _failures(session: Session, f: Filters, by: str, ps: Any) -> list[dict[str, Any]]:
+    """Failed clips of the set's scripts (the per-script rows `ps`) by group and error."""
+    on = [videos.c.script_id == ps.c.script_id]
+    if by == "model":  # a script has a row per model: each joins that model's clips
+        on.append(sql.label_or_none(videos.c.model) == ps.c.g)
+    code = sql.label_or_none(videos.c.error_code, "unknown")
     stmt = (
-        select(
-            sql.label_or_none(_dimension(by)),
-            sql.label_or_none(videos.c.error_code, "unknown"),
-            func.count(),
-        )
-        .select_from(scripts.join(videos, videos.c.script_id == scripts.c.id))
-        .where(
-            sql.in_window(scripts.c.created_at, f),
-            videos.c.status == VideoStatus.failed.value,
-            *sql.script_conditions(f),
-            *_clip_of_set(f),
-        )
-        .group_by(
-            sql.label_or_none(_dimension(by)), sql.label_or_none(videos.c.error_code, "unknown")
-        )
-        .order_by(func.count().desc())
+        select(ps.c.g, code, func.count())
+        .select_from(ps.join(videos, and_(*on)))
+        .where(videos.c.status == VideoStatus.failed.value, *_clip_of_set(f))
+        .group_by(ps.c.g, code)
+        # Ties in a stable order, so a page of failures is the same on every load.
+        .order_by(func.count().desc(), ps.c.g, code)
     )
     return [
         {by: str(g), "error_code": code, "clips": int(n)} for g, code, n in session.execute(stmt)
