@@ -3,12 +3,14 @@ answers are worked out by hand, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
 
 from tests import analytics_data as data
 from v4a_portal.db import session_scope
+from v4a_portal.models import GeneratedScript, Video
 from v4a_portal.services.analytics import effectiveness, funnel, lineage, overview, providers
 
 
@@ -151,3 +153,39 @@ def test_lineage_flows_and_tree(built: data.Lineage) -> None:
     assert first["script_id"] == built.scripts["s1"] and first["clips"] == []
     (regen,) = first["regenerations"]
     assert [c["status"] for c in regen["clips"]] == ["completed", "failed"]
+
+
+@pytest.mark.parametrize("narrowing", [{}, {"tone": "calm"}])
+def test_a_chain_counts_members_outside_the_set(
+    built: data.Lineage, narrowing: dict[str, str]
+) -> None:
+    """A calm first version (no clip) in March, regenerated as a bold script in March (outside
+    a tone=calm set) and again on 2 April (after the window), whose clip that day is the
+    chain's first: two regenerations came before it, whatever the set holds."""
+    with session_scope() as s:
+        u1 = built.users["u1"]
+        photo = built.photos["p1"]
+
+        def script(when: datetime, tone: str, parent: int | None) -> int:
+            row = GeneratedScript(
+                user_id=u1, image_id=photo, script_text="Buy it.", created_at=when,
+                parent_script_id=parent, tone=tone, writer="local",
+            )  # fmt: skip
+            s.add(row)
+            s.flush()
+            return int(row.id or 0)
+
+        root = script(data.at(20), "calm", None)
+        bold = script(data.at(21), "bold", root)
+        april = script(data.at(2, month=4), "calm", bold)
+        s.add(
+            Video(
+                user_id=u1, script_id=april, model="draft", provider="draft",
+                status="completed", duration=4, credits_used=4,
+                created_at=data.at(2, 11, month=4), attempts=1,
+            )
+        )  # fmt: skip
+    with session_scope() as session:
+        report = effectiveness.report(session, data.march(**narrowing), by="tone")
+    calm = {g["tone"]: g for g in report["groups"]}["calm"]
+    assert calm["regenerations_before_first_clip"] == pytest.approx(2.0)
