@@ -47,10 +47,7 @@ def media(
     if not stat.S_ISREG(info.st_mode):
         raise NotFound("No such file.")
     headers = _HEADERS
-    first_byte = request.headers.get("range", "bytes=0-").startswith("bytes=0-")
-    # Another site's link counts nothing (see GET /api/v1/videos/{id}/download).
-    counted = not origin_check.from_foreign_page(request.headers)
-    if download and request.method == "GET" and first_byte and counted:
+    if download and _counts(request):
         with session_scope() as session:
             downloads.record_by_file(session, key)
     if download or save_as:
@@ -59,4 +56,15 @@ def media(
         headers = {**_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'}
     return FileResponse(
         path, media_type=storage.content_type_for(key), stat_result=info, headers=headers
+    )
+
+
+def _counts(request: Request) -> bool:
+    """Whether a `?download=1` request counts: a GET from its first byte (not a resumed range
+    of it), from the portal's own pages (see GET /api/v1/videos/{id}/download)."""
+    first_byte = request.headers.get("range", "bytes=0-").startswith("bytes=0-")
+    return (
+        request.method == "GET"
+        and first_byte
+        and not origin_check.from_foreign_page(request.headers)
     )

@@ -34,13 +34,17 @@ def _page_origin(headers: Headers) -> str | None:
     return origins.origin_of(referer) if referer else None
 
 
+def _bearer(headers: Headers) -> bool:
+    return headers.get("authorization", "").lower().startswith("bearer ")
+
+
 def from_foreign_page(headers: Headers) -> bool:
     """True when a browser sent this request (a link followed, say) from another site's page.
 
     Browsers say where a request started in `Sec-Fetch-Site`; without it, an `Origin` or
     `Referer` that is not ours tells the same. A bearer request is no browser's page.
     """
-    if headers.get("authorization", "").lower().startswith("bearer "):
+    if _bearer(headers):
         return False
     site = headers.get("sec-fetch-site")
     if site is not None:
@@ -63,8 +67,7 @@ class OriginCheckMiddleware:
                 return
         elif scope["type"] == "http" and scope["method"] not in SAFE_METHODS:
             headers = Headers(scope=scope)
-            bearer = headers.get("authorization", "").lower().startswith("bearer ")
-            cookie_write = not bearer and _has_session_cookie(headers)
+            cookie_write = not _bearer(headers) and _has_session_cookie(headers)
             if cookie_write and not origins.is_allowed(_page_origin(headers)):
                 response = JSONResponse(
                     error_body(
