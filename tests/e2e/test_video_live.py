@@ -55,8 +55,9 @@ def test_channel_subscribed_while_any_tab_watches(page: Page, portal: Portal) ->
         ids += more
         page.reload()
         second = page.context.new_page()  # a second tab, same user: the same subscription
-        second.goto(f"{portal.url}/library")
-        second.get_by_role("tab", name="Videos").click()
+        # Straight to the tab: a click on a fresh page could land before it hydrates.
+        second.goto(f"{portal.url}/library?tab=videos")
+        expect(second.get_by_role("tab", name="Videos")).to_have_attribute("aria-selected", "true")
         tabs = [(page, "#studio-clips"), (second, "#library-clips")]
         last = [tab.locator(f"{grid} .clip-card[data-video-id='{more[-1]}']") for tab, grid in tabs]
         for card in last:

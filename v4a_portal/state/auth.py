@@ -125,11 +125,6 @@ class AuthState(rx.State):
         return self._bounce(user, permission)
 
     @rx.event
-    async def refresh_user(self) -> EventSpec | None:
-        """Re-read name, role and credits, e.g. after a feature spent or granted credits."""
-        return self._bounce(await self._signed_in())
-
-    @rx.event
     async def enter(self) -> EventSpec:
         """The root URL: the Studio (where work starts) when signed in, else sign-in."""
         user = await self._signed_in()

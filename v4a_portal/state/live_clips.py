@@ -188,8 +188,8 @@ class LiveClips(rx.State, mixin=True):
                     await asyncio.to_thread(_new_cards, user_id, newest, [], limit) if limit else []
                 )
                 heard = time.monotonic()  # news of these clips: others' does not count
-                # A clip may have ended in a refund while a loop this one superseded was about
-                # to re-read the balance: the first pass re-reads it when a card shows one.
+                # A loop this one superseded may have been cancelled between a card's refund
+                # and the balance's re-read: the first pass re-reads it when a card shows one.
                 first = True
                 while True:
                     async with self:
@@ -200,11 +200,14 @@ class LiveClips(rx.State, mixin=True):
                             first and any(card.refunded for card in self.clips)
                         )
                         first = False
+                        if refunded or added:
+                            # The header's balance, re-read in the same update as the cards.
+                            # Not a chained event: Reflex cancels those with this loop when
+                            # a newer one supersedes it, and the header would stay stale.
+                            await self._signed_in()
                         ids = self._active_ids()
                         limit = self._new_clips_limit()
                         known = {card.id for card in self.clips}
-                    if refunded or added:
-                        yield AuthState.refresh_user  # the header's balance, re-read
                     if not ids and not limit:
                         return
                     if ids:
