@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Locator, Page, expect
 from redis import Redis
 
 from tests.e2e.servers import Portal
@@ -106,6 +106,19 @@ def wait_for_listeners(portal: Portal, user: int, count: int, seconds: float = 2
 
 def grant(portal: Portal, user: int, credits: int) -> None:
     portal.python("-c", _GRANT, str(user), str(credits))
+
+
+def open_library_videos(page: Page) -> None:
+    """The Library by its link (the tab keeps its socket), then its Videos tab.
+
+    The click waits for the page's photos: Reflex sends a click at once, and with the state
+    in Redis (several web processes) events do not wait in order for the tab's lock, so a
+    loader still to run would set the tab back to the one the URL names.
+    """
+    page.get_by_role("link", name="Library").click()
+    expect(page.locator("#library-photos")).to_be_visible()
+    page.get_by_role("tab", name="Videos").click()
+    expect(page.get_by_role("tab", name="Videos")).to_have_attribute("aria-selected", "true")
 
 
 def card(page: Page, video_id: int) -> Locator:

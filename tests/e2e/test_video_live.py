@@ -11,7 +11,7 @@ import uuid
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.clips import cancel_clips, grant, request, wait_for_listeners
+from tests.e2e.clips import cancel_clips, grant, open_library_videos, request, wait_for_listeners
 from tests.e2e.conftest import Portal, shot_at, sign_in
 from tests.e2e.media import make_photos
 
@@ -37,8 +37,7 @@ def test_channel_subscribed_while_any_tab_watches(page: Page, portal: Portal) ->
         page.get_by_role("link", name="Account").click()  # another page, same tab
         wait_for_listeners(portal, user, 0)
 
-        page.get_by_role("link", name="Library").click()
-        page.get_by_role("tab", name="Videos").click()
+        open_library_videos(page)
         expect(page.locator("#library-clips .clip-card")).to_have_count(3)
         wait_for_listeners(portal, user, 1)
         page.get_by_role("link", name="Studio").click()

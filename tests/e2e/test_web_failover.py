@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from deploy.nginx_conf import NGINX
 from tests.conftest import REQUIRE_SERVICES
-from tests.e2e.clips import WATCH_PERCENT, card, request, video_row
+from tests.e2e.clips import WATCH_PERCENT, card, open_library_videos, request, video_row
 from tests.e2e.conftest import shot
 from tests.e2e.media import make_photos
 from tests.e2e.servers import CHROMIUM, ServerError, sign_in
@@ -61,8 +61,7 @@ def test_a_tab_carries_on_when_its_web_process_dies(page: Page, cluster: Cluster
     # Web process 1 is back. The tab keeps its socket on web process 0 (no reload below).
     cluster.start_web(1)
     clips = request(portal, made["user"], made["made"][0]["image"], count=3, duration=12)
-    page.get_by_role("link", name="Library").click()
-    page.get_by_role("tab", name="Videos").click()
+    open_library_videos(page)
     for clip in clips:
         expect(card(page, clip)).to_be_visible()
     page.evaluate("window.__sameDocument = 'yes'")

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.clips import card, request, video_row
+from tests.e2e.clips import card, open_library_videos, request, video_row
 from tests.e2e.conftest import shot
 from tests.e2e.media import make_photos
 from tests.e2e.servers import Portal, running_portal, sign_in
@@ -55,8 +55,7 @@ def test_a_tab_carries_on_across_backend_processes(page: Page, portal: Portal) -
         expect(page).to_have_url(re.compile(rf"photo={photo}"))
 
     (clip,) = request(portal, made["user"], photo, duration=4)
-    page.get_by_role("link", name="Library").click()
-    page.get_by_role("tab", name="Videos").click()
+    open_library_videos(page)
     expect(card(page, clip)).to_be_visible()
     expect(card(page, clip)).to_have_attribute("data-status", "completed", timeout=90_000)
     assert video_row(portal, clip)[0] == "completed"

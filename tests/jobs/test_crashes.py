@@ -40,9 +40,8 @@ def _check_exactly_once(video_ids: list[int], expect: str = "completed") -> None
         assert ledger.reconcile(session) == []
 
 
-def _renderrunning(provider_job_id: str) -> bool:
-    job = RenderDir(get_settings().data_dir / "renders" / provider_job_id)
-    return not job.video.exists() and not job.error.exists()
+def _render_failed(provider_job_id: str) -> bool:
+    return RenderDir(get_settings().data_dir / "renders" / provider_job_id).error.exists()
 
 
 @pytest.mark.parametrize("db", ["sqlite_db", "pg_db"])
@@ -56,7 +55,9 @@ def test_worker_killed_mid_clip(db: str, request: pytest.FixtureRequest, workers
     assert provider_job_id is not None
 
     first.kill()
-    assert _renderrunning(provider_job_id)  # the paid render outlives the worker
+    # The paid render outlives the worker. It may still run or (on a loaded machine) have
+    # finished already; the clip completing below on this one generation is the proof.
+    assert not _render_failed(provider_job_id)
     workers.start()  # its ticker sweeps every second; the dead worker's lease lapses in 2
     until(lambda: _settled([vid]), 60, "clip settled")
 
