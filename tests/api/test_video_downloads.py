@@ -62,17 +62,21 @@ def media(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
         yield root
 
 
+def _downloaded_once(client: TestClient) -> tuple[int, str]:
+    """A new user's finished clip through the download route: one `button` row is written
+    and the answer is a redirect. The clip's id and where the redirect goes."""
+    user = make_user()
+    video_id = _clip(user)
+    response = client.get(_path(video_id), headers=bearer(user))
+    assert response.status_code == 303, response.text
+    assert _downloads() == [(video_id, user.id, "button")]
+    return video_id, response.headers["location"]
+
+
 def test_a_download_is_counted_once_and_redirects_to_the_file(
     db_client: TestClient, media: Path
 ) -> None:
-    user = make_user()
-    video_id = _clip(user)
-
-    response = db_client.get(_path(video_id), headers=bearer(user))
-
-    assert response.status_code == 303, response.text
-    assert _downloads() == [(video_id, user.id, "button")]
-    target = response.headers["location"]
+    video_id, target = _downloaded_once(db_client)
     assert urlsplit(target).path.startswith("/media/videos/")
     served = db_client.get(target)
     assert served.status_code == 200 and served.content == CLIP
@@ -184,14 +188,7 @@ def test_with_gcs_the_redirect_fetches_the_clip_from_the_bucket(
                 signing_credentials=_signer(),
             )
             monkeypatch.setattr(storage, "get_storage", lambda: bucket)
-        user = make_user()
-        video_id = _clip(user)
-
-        response = api_client.get(_path(video_id), headers=bearer(user))
-
-        assert response.status_code == 303, response.text
-        assert _downloads() == [(video_id, user.id, "button")]
-        target = response.headers["location"]
+        video_id, target = _downloaded_once(api_client)
         assert target.startswith(f"{emulator.url}/{emulator.bucket}/videos/")
         fetched = httpx.get(target)
         assert fetched.status_code == 200 and fetched.content == CLIP

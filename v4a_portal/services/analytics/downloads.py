@@ -28,7 +28,6 @@ def for_owner(
     user_id: int,
     video_id: int,
     *,
-    source: str = "button",
     count: bool = True,
 ) -> str:
     """Count one download of the user's finished clip (unless `count` is off); returns the
@@ -43,7 +42,9 @@ def for_owner(
     # The URL first: a storage that cannot make one (signing failed) leaves no row behind.
     url = storage.get_storage().download_url(video.file_path, download_name(video_id))
     if count:
-        session.execute(insert(downloads).values(video_id=video_id, user_id=user_id, source=source))
+        session.execute(
+            insert(downloads).values(video_id=video_id, user_id=user_id, source="button")
+        )
     return url
 
 
