@@ -21,8 +21,11 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+# On a busy machine (the browser tests run beside this one) ten draft renders on two cores
+# may take minutes; the batch is waited for while it moves (faults.STALL_SECONDS).
+@pytest.mark.timeout(900)
 def test_batch_survives_faults(tmp_path: Path) -> None:
-    scenario = Scenario(draft=10, veo=10, kills=3, gap=2.5, settle_timeout=90)
+    scenario = Scenario(draft=10, veo=10, kills=3, gap=2.5, settle_timeout=600)
     report = faults.run(scenario, tmp_path)
 
     print(faults.table(report))
@@ -33,7 +36,7 @@ def test_batch_survives_faults(tmp_path: Path) -> None:
         "postgres": 1,
         "web": 1,
     }
-    assert report.stuck == 0
+    assert report.stuck == 0, report.stuck_rows
     assert report.double_refunds == 0
     assert report.completed_refunded == 0 and report.failed_unrefunded == 0
     assert report.completed + report.failed_refunded == report.clips

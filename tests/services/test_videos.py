@@ -151,6 +151,27 @@ def test_sweep_tells_live_jobs_from_orphans(sqlite_db: str, redis_conn: Redis) -
     assert video(missing).rq_job_id == f"video-{missing}-2"
 
 
+def test_a_job_taken_off_its_queue_by_a_worker_that_died_is_requeued(
+    sqlite_db: str, redis_conn: Redis
+) -> None:
+    """RQ pops a job off its queue before it marks it started: a worker killed in between
+    leaves a job that says queued on no queue. The sweep takes it over; a job still on its
+    queue is left alone."""
+    user = funded_user(100)
+    image = photo(user)
+    popped, waiting = videos.request(user, image, None, "p", "draft", 4, "720x1280", 2).video_ids
+    queue = Queue("videos", connection=redis_conn)
+    redis_conn.lrem(queue.key, 0, f"video-{popped}-1")  # what the dead worker's BLPOP did
+    assert Job.fetch(f"video-{popped}-1", connection=redis_conn).get_status() == JobStatus.QUEUED
+
+    report = video_sweep.sweep(now=video(popped).created_at + timedelta(minutes=5))
+
+    assert report.requeued == [popped]
+    assert video(popped).rq_job_id == f"video-{popped}-2"
+    assert video(waiting).rq_job_id == f"video-{waiting}-1"
+    assert queue.job_ids == [f"video-{waiting}-1", f"video-{popped}-2"]
+
+
 def test_a_retry_long_past_its_time_is_requeued(sqlite_db: str, redis_conn: Redis) -> None:
     """A retry waits in RQ's scheduled registry for a scheduler to enqueue it. Long past its
     time no scheduler runs (a killed worker's still held the lock): the sweep takes it over."""

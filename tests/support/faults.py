@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
 from sqlalchemy import text
 
 from tests.emulators.veo import VeoEmulator
@@ -33,9 +35,13 @@ from v4a_portal.providers.draft_renderer import RenderDir
 from v4a_portal.services import images, ledger, videos
 from v4a_portal.services.auth import api_tokens
 from v4a_portal.services.redis_conn import get_redis
+from v4a_portal.services.videos import rq_jobs
 from v4a_portal.settings import ROOT, get_settings
 
 VEO = "veo-3.1-fast-generate-001"
+# No clip moved for this long (several sweep intervals, leases and retry backoffs): what is
+# still active then is stuck.
+STALL_SECONDS = 30.0
 SUBMIT_WINDOW = 2.0  # seconds around a submit in which a fault can lose the generation's id
 # Short leases and sweeps: a fault is repaired in seconds, not in production's minute.
 ENV = {
@@ -82,6 +88,7 @@ class Report:
     failed_unrefunded: int = 0  # failed or canceled without its refund
     completed_refunded: int = 0
     stuck: int = 0
+    stuck_rows: list[str] = field(default_factory=list)  # what each stuck clip's row holds
     double_refunds: int = 0
     veo_generations: int = 0
     veo_doubles: int = 0  # clips with more than one generation at the provider
@@ -187,15 +194,32 @@ def _run_batch(
             time.sleep(1)
             webs.start(1)  # a supervisor starts it again
     ids = [c.video_id for c in clips]
-    deadline = time.monotonic() + scenario.settle_timeout
-    while _active(ids) and time.monotonic() < deadline:
-        time.sleep(0.5)
+    _settle(ids, scenario.settle_timeout)
     report.seconds = time.monotonic() - began
     # Another sweep interval and lease: whatever a late sweep would still change, it has.
     settings = get_settings()
     time.sleep(settings.maintenance_seconds + settings.video_lease_seconds)
     readers.stop()
     report.stuck = _active(ids)
+    report.stuck_rows = _describe_active(ids)
+
+
+def _settle(ids: list[int], timeout: float) -> None:
+    """Wait until every clip has ended, or none has moved (status or progress) for
+    STALL_SECONDS, or `timeout`. A clip still rendering on a starved machine is slow, not
+    stuck: the wait goes on while any clip moves; what stays put that long is stuck."""
+    deadline = time.monotonic() + timeout
+    last: list[tuple[int, str, int]] = []
+    moved = time.monotonic()
+    while time.monotonic() < deadline:
+        state = _states(ids)
+        if all(status in FINAL_STATUSES for _, status, _ in state):
+            return
+        if state != last:
+            last, moved = state, time.monotonic()
+        elif time.monotonic() - moved > STALL_SECONDS:
+            return
+        time.sleep(0.5)
 
 
 def fault_plan(kills: int) -> list[str]:
@@ -237,6 +261,15 @@ def _customer(n: int) -> tuple[int, int, str]:
         return user.id, image.id, token
 
 
+def _states(ids: list[int]) -> list[tuple[int, str, int]]:
+    with session_scope() as session:
+        rows = session.execute(
+            text("SELECT id, status, progress FROM videos WHERE id = ANY(:ids) ORDER BY id"),
+            {"ids": ids},
+        )
+        return [(row.id, row.status, row.progress) for row in rows]
+
+
 def _active(ids: list[int]) -> int:
     with session_scope() as session:
         return sum(
@@ -246,6 +279,32 @@ def _active(ids: list[int]) -> int:
             ).scalars()
             if status not in FINAL_STATUSES
         )
+
+
+def _describe_active(ids: list[int]) -> list[str]:
+    """Each clip still active: its row, its lease's holder and its RQ job's status, for the
+    failure message."""
+    conn = get_redis()
+    with session_scope() as session:
+        rows = session.execute(
+            text(
+                "SELECT id, model, status, attempts, celery_task_id AS rq_job, provider_job_id, "
+                "progress, error_code, created_at FROM videos WHERE id = ANY(:ids) ORDER BY id"
+            ),
+            {"ids": ids},
+        ).all()
+    described = []
+    for row in rows:
+        if row.status in FINAL_STATUSES:
+            continue
+        fields = dict(row._mapping)
+        fields["lease"] = conn.get(rq_jobs.lease_key(row.id))
+        try:
+            fields["rq_status"] = Job.fetch(row.rq_job, connection=conn).get_status()
+        except NoSuchJobError:
+            fields["rq_status"] = "no such job"
+        described.append(" ".join(f"{k}={v}" for k, v in fields.items()))
+    return described
 
 
 def _count(report: Report, emulator: VeoEmulator) -> None:

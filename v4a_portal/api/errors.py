@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from v4a_portal.services.errors import DomainError
+
+log = logging.getLogger(__name__)
 
 _HTTP_CODES = {
     400: "bad_request",
@@ -44,6 +49,17 @@ def install(app: FastAPI) -> None:
         first = details[0] if details else {"field": "", "message": "invalid request"}
         message = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
         return JSONResponse(error_body("invalid_input", message, details=details), 422)
+
+    @app.exception_handler(OperationalError)
+    async def _database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+        # The database restarting or failing over (the pool reconnects on the next request),
+        # or SQLite's write lock held past its wait: nothing was written, try again.
+        log.warning("database unavailable for %s %s: %s", request.method, request.url.path, exc)
+        return JSONResponse(
+            error_body("unavailable", "The database is not answering; try again in a moment."),
+            503,
+            headers={"Retry-After": "1"},
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

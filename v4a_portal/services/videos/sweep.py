@@ -3,15 +3,15 @@ pending or processing without a live RQ job, and none outlives its deadline.
 
 A video is alive while an RQ job or a worker's in-flight watcher holds its lease (a Redis
 lock renewed every few seconds; a lease whose holder died on this machine counts as gone), or
-its RQ job is queued, scheduled for a retry (not long past its time), or just started.
+its RQ job is on its queue, scheduled for a retry (not long past its time), or just started.
 Anything else is an orphan: the web process died between commit and enqueue, Redis lost its
 data, a worker was SIGKILLed (its lease lapses long before RQ's own heartbeat marks the job
-abandoned), no scheduler ran a retry. An orphan moves to the next RQ job round and is
+abandoned; killed just after taking the job off its queue, it leaves a job that says queued
+on no queue), no scheduler ran a retry. An orphan moves to the next RQ job round and is
 enqueued again; the stored generation id makes the new RQ job resume the paid generation
 instead of starting another, and a clip never submitted gets back the attempt its crashed
-round took. Past its deadline a video is
-failed and refunded instead, exactly once whatever else runs (transitions.finish is
-conditional).
+round took. Past its deadline a video is failed and refunded instead, exactly once whatever
+else runs (transitions.finish is conditional).
 
 Run every minute by jobs/maintenance.py; callable directly (tests, an operator).
 """
@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from redis import Redis
+from rq import Queue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.job import JobStatus as RqJobStatus
@@ -124,12 +125,23 @@ def _alive(video: Video, now: datetime, conn: Redis) -> bool:
         # no scheduler is running (a SIGKILLed worker's scheduler still held the lock when
         # its replacement started): the clip is as lost as one without a job.
         return _scheduled_at(job, conn) + grace > now
+    if status == RqJobStatus.QUEUED:
+        return _on_its_queue(job, conn)
     if status in _WAITING:
         return True
     if status == RqJobStatus.STARTED and job.started_at is not None:
         # Between RQ starting the job and the job taking the lease.
         return now - _aware(job.started_at) < grace
     return False  # finished, failed, stopped or canceled while the clip is still active
+
+
+def _on_its_queue(job: Job, conn: Redis) -> bool:
+    """Whether a queued job will still be run. RQ takes a job off its queue before it marks
+    it started: a worker killed in between leaves a job that says queued on no queue, which
+    no worker will ever run. Off its queue but started a moment later is a live job."""
+    if conn.lpos(Queue(job.origin, connection=conn).key, job.id) is not None:
+        return True
+    return job.get_status(refresh=True) != RqJobStatus.QUEUED
 
 
 def _scheduled_at(job: Job, conn: Redis) -> datetime:
