@@ -38,7 +38,8 @@ def test_timed_out_clip_is_retried_then_failed_once(sqlite_db: str, workers: Wor
     assert (row.error_code, row.attempts) == ("timed_out", 2), row
     assert row.error_message and "refunded" in row.error_message
     assert len(refunds(vid)) == 1 and generations() == 1
-    assert render.canceled.exists()  # stopped at the provider, not left running
+    # Stopped at the provider, not left running: just after the failure's commit.
+    until(render.canceled.exists, 10, "render canceled")
     until(lambda: not running(pid), 10, "render killed")
     assert worker.alive  # the alarm interrupted the job, not the worker
     with session_scope() as session:
