@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -185,6 +186,28 @@ def test_render_outlives_the_process_that_submitted_it(tmp_path: Path) -> None:
     info = probe(tmp_path / "clip.mp4")  # landscape, too
     assert (info.codec, info.width, info.height, info.frames) == ("h264", 1280, 720, 96)
     assert renderer.generations == 1
+
+
+def test_a_pid_file_being_rewritten_is_never_read_half_written(tmp_path: Path) -> None:
+    """The render rewrites its pid file as it starts while a worker polls it: a poll that
+    read the file truncated took a live render for lost (`render_lost`, clip refunded)."""
+    folder = RenderDir(tmp_path / "render")
+    folder.path.mkdir()
+    folder.record_pid(os.getpid())
+    stop = threading.Event()
+
+    def rewrite() -> None:
+        while not stop.is_set():
+            folder.record_pid(os.getpid())
+
+    writer = threading.Thread(target=rewrite)
+    writer.start()
+    try:
+        reads = [DraftRenderer._pid(folder) for _ in range(20_000)]
+    finally:
+        stop.set()
+        writer.join()
+    assert set(reads) == {os.getpid()}
 
 
 def test_a_render_that_dies_is_reported_lost(tmp_path: Path) -> None:

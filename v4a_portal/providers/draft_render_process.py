@@ -128,7 +128,7 @@ def render(folder: RenderDir) -> None:
 
 def main(folder: str) -> int:
     folder = RenderDir(Path(folder))
-    folder.pid.write_text(str(os.getpid()))
+    folder.record_pid(os.getpid())
     if folder.canceled.exists():
         return 0
     folder.write_atomic(folder.progress, "0")

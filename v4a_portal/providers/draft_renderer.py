@@ -104,6 +104,11 @@ class RenderDir:
         temp.write_text(text)
         os.replace(temp, target)
 
+    def record_pid(self, pid: int) -> None:
+        """The launcher writes it, and the render again as it starts, while pollers may read it
+        at any moment: atomically, since a truncated file reads as no render at all (lost)."""
+        self.write_atomic(self.pid, str(pid))
+
     def read_progress(self) -> int:
         try:
             return int(self.progress.read_text() or 0)
@@ -271,7 +276,7 @@ class DraftRenderer:
                 start_new_session=True,  # survives the worker; its own process group
             )
         _children[child.pid] = child
-        folder.pid.write_text(str(child.pid))
+        folder.record_pid(child.pid)
 
     @staticmethod
     def _finished(folder: RenderDir) -> GenerationStatus | None:
