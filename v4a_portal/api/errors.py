@@ -53,7 +53,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     async def _database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
         # The database restarting or failing over (the pool reconnects on the next request),
-        # or SQLite's write lock held past its wait: nothing was written, try again.
+        # or SQLite's write lock held past its wait: the failed transaction rolled back.
         log.warning("database unavailable for %s %s: %s", request.method, request.url.path, exc)
         return JSONResponse(
             error_body("unavailable", "The database is not answering; try again in a moment."),

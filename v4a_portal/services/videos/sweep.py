@@ -82,6 +82,7 @@ def sweep(now: datetime | None = None, conn: Redis | None = None) -> SweepReport
                 select(Video).where(col(Video.status).in_(ACTIVE_STATUSES)).order_by(col(Video.id))
             ).scalars()
         )
+    queued = _QueuedIds(conn)
     for video in active:
         assert video.id is not None
         report.checked += 1
@@ -93,14 +94,14 @@ def sweep(now: datetime | None = None, conn: Redis | None = None) -> SweepReport
                 report.timed_out.append(video.id)
                 if finished.generation_id:
                     generations.cancel_generation(finished.model, finished.generation_id)
-        elif not _alive(video, now, conn) and _requeue(video, conn):
+        elif not _alive(video, now, conn, queued) and _requeue(video, conn):
             report.requeued.append(video.id)
     if report.requeued or report.timed_out:
         log.info("sweep: requeued %s, timed out %s", report.requeued, report.timed_out)
     return report
 
 
-def _alive(video: Video, now: datetime, conn: Redis) -> bool:
+def _alive(video: Video, now: datetime, conn: Redis, queued: _QueuedIds) -> bool:
     assert video.id is not None
     key = rq_jobs.lease_key(video.id)
     holder = cast(bytes | None, conn.get(key))
@@ -126,7 +127,7 @@ def _alive(video: Video, now: datetime, conn: Redis) -> bool:
         # its replacement started): the clip is as lost as one without a job.
         return _scheduled_at(job, conn) + grace > now
     if status == RqJobStatus.QUEUED:
-        return _on_its_queue(job, conn)
+        return queued.holds(job)
     if status in _WAITING:
         return True
     if status == RqJobStatus.STARTED and job.started_at is not None:
@@ -135,13 +136,26 @@ def _alive(video: Video, now: datetime, conn: Redis) -> bool:
     return False  # finished, failed, stopped or canceled while the clip is still active
 
 
-def _on_its_queue(job: Job, conn: Redis) -> bool:
+class _QueuedIds:
     """Whether a queued job will still be run. RQ takes a job off its queue before it marks
     it started: a worker killed in between leaves a job that says queued on no queue, which
-    no worker will ever run. Off its queue but started a moment later is a live job."""
-    if conn.lpos(Queue(job.origin, connection=conn).key, job.id) is not None:
-        return True
-    return job.get_status(refresh=True) != RqJobStatus.QUEUED
+    no worker will ever run. Each queue is read once per sweep, not once per clip; a job
+    missing from that read (enqueued since, or popped) is looked up afresh."""
+
+    def __init__(self, conn: Redis) -> None:
+        self.conn = conn
+        self._ids: dict[str, set[str]] = {}
+
+    def holds(self, job: Job) -> bool:
+        queue = Queue(job.origin, connection=self.conn)
+        if job.origin not in self._ids:
+            self._ids[job.origin] = set(queue.get_job_ids())
+        if job.id in self._ids[job.origin]:
+            return True
+        if self.conn.lpos(queue.key, job.id) is not None:
+            return True
+        # Off its queue but started a moment later is a live job.
+        return job.get_status(refresh=True) != RqJobStatus.QUEUED
 
 
 def _scheduled_at(job: Job, conn: Redis) -> datetime:
